@@ -1,0 +1,148 @@
+import { z } from "zod";
+import { codecSchema } from "../codecs/codec-schema.js";
+
+const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, {
+  message:
+    "an id is 1 to 64 letters, digits, '_', '.', ':' or '-', " +
+    "starting with a letter or digit",
+});
+
+const wsUrl = z.string().refine(
+  (value) => {
+    try {
+      const { protocol } = new URL(value);
+      return protocol === "ws:" || protocol === "wss:";
+    } catch {
+      return false;
+    }
+  },
+  { message: "expected a ws:// or wss:// URL" },
+);
+
+/** A frame to send upstream: a string as is, anything else as JSON. */
+const outgoingFrame = z.union([
+  z.string(),
+  z.record(z.string(), z.unknown()),
+  z.array(z.unknown()),
+]);
+
+const heartbeatSchema = z.discriminatedUnion("type", [
+  z.strictObject({
+    /** A WebSocket ping every intervalMs; a missing pong marks it stale. */
+    type: z.literal("ping"),
+    intervalMs: z.number().int().positive().default(10_000),
+  }),
+  z.strictObject({
+    /** An application frame every intervalMs (for feeds that want one). */
+    type: z.literal("frame"),
+    intervalMs: z.number().int().positive().default(10_000),
+    frame: outgoingFrame,
+  }),
+  z.strictObject({ type: z.literal("none") }),
+]);
+
+const reconnectSchema = z
+  .strictObject({
+    initialDelayMs: z.number().int().positive().default(250),
+    maxDelayMs: z.number().int().positive().default(30_000),
+    multiplier: z.number().min(1).default(2),
+  })
+  .refine((r) => r.maxDelayMs >= r.initialDelayMs, {
+    message: "maxDelayMs must be at least initialDelayMs",
+    path: ["maxDelayMs"],
+  });
+
+export const sourceSchema = z.strictObject({
+  id,
+  url: wsUrl,
+  headers: z.record(z.string(), z.string()).default({}),
+  /** Frames sent after every connect, in order. */
+  subscribe: z.array(outgoingFrame).default([]),
+  heartbeat: heartbeatSchema.default({ type: "ping", intervalMs: 10_000 }),
+  /** The source is stale after this long without any frame; 0 disables. */
+  staleAfterMs: z.number().int().nonnegative().default(0),
+  connectTimeoutMs: z.number().int().positive().default(10_000),
+  reconnect: reconnectSchema.default({
+    initialDelayMs: 250,
+    maxDelayMs: 30_000,
+    multiplier: 2,
+  }),
+  codec: codecSchema,
+});
+
+const groupMember = z.union([
+  id,
+  z.strictObject({ id, priority: z.number().int().optional() }),
+]);
+
+const dedupeSchema = z.discriminatedUnion("by", [
+  z.strictObject({
+    by: z.literal("id"),
+    /** How many recent ids are remembered per group. */
+    window: z.number().int().positive().default(10_000),
+  }),
+  z.strictObject({ by: z.literal("seq") }),
+  z.strictObject({
+    by: z.literal("content"),
+    window: z.number().int().positive().default(10_000),
+    /** Hash only these top-level payload fields; default the whole payload. */
+    fields: z.array(z.string().min(1)).optional(),
+  }),
+  z.strictObject({ by: z.literal("none") }),
+]);
+
+export const groupSchema = z.strictObject({
+  id,
+  mode: z.enum(["active-active"]).default("active-active"),
+  sources: z.array(groupMember).min(1),
+  dedupe: dedupeSchema.default({ by: "none" }),
+});
+
+export const serverSchema = z.strictObject({
+  host: z.string().min(1).default("127.0.0.1"),
+  port: z.number().int().min(0).max(65_535).default(8080),
+});
+
+export const limitsSchema = z.strictObject({
+  /** Largest client frame accepted; larger ones close the session (1009). */
+  maxClientFrameBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024),
+  /** Largest upstream frame accepted; larger ones drop the connection. */
+  maxSourceFrameBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024 * 1024),
+  /** Patterns one session may hold at once. */
+  maxSubscriptionsPerSession: z.number().int().positive().default(1_000),
+  /** Bytes a session may have buffered in its socket before it is cut. */
+  maxSessionBufferedBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(8 * 1024 * 1024),
+});
+
+export const configSchema = z.strictObject({
+  server: serverSchema.default({ host: "127.0.0.1", port: 8080 }),
+  sources: z.array(sourceSchema).default([]),
+  groups: z.array(groupSchema).default([]),
+  limits: limitsSchema.default({
+    maxClientFrameBytes: 64 * 1024,
+    maxSourceFrameBytes: 16 * 1024 * 1024,
+    maxSubscriptionsPerSession: 1_000,
+    maxSessionBufferedBytes: 8 * 1024 * 1024,
+  }),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type SourceConfig = z.infer<typeof sourceSchema>;
+export type GroupConfig = z.infer<typeof groupSchema>;
+export type DedupeConfig = GroupConfig["dedupe"];
+export type HeartbeatConfig = SourceConfig["heartbeat"];
+export type ReconnectConfig = SourceConfig["reconnect"];
+export type LimitsConfig = Config["limits"];
+export type OutgoingFrame = z.infer<typeof outgoingFrame>;
