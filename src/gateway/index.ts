@@ -1,0 +1,2 @@
+export type { SourceRuntime } from "./gateway.js";
+export { Gateway } from "./gateway.js";

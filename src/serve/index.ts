@@ -1,0 +1,2 @@
+export type { Recipient } from "./fanout.js";
+export { EncodedEnvelope, Fanout } from "./fanout.js";

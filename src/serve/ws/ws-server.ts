@@ -1,0 +1,120 @@
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import type { Logger } from "pino";
+import { WebSocketServer } from "ws";
+import type { Fanout } from "../fanout.js";
+import { WsCloseCode } from "./error-codes.js";
+import { WsSession, type WsSessionLimits } from "./ws-session.js";
+
+/** The path of the client protocol. */
+export const WS_PATH = "/ws";
+
+/** Subprotocols the gateway speaks, most preferred first. */
+export const WS_SUBPROTOCOLS = ["tributary.v1.json"] as const;
+
+/** Options of {@link WsGateway}. */
+export interface WsGatewayOptions {
+  readonly fanout: Fanout;
+  readonly limits: WsSessionLimits & { readonly maxClientFrameBytes: number };
+  readonly logger: Logger;
+}
+
+/**
+ * Serves the client WebSocket protocol on `/ws` of an HTTP server that
+ * other handlers share. Upgrades on other paths are left to them.
+ */
+export class WsGateway {
+  readonly sessions = new Map<string, WsSession>();
+  readonly #wss: WebSocketServer;
+  readonly #options: WsGatewayOptions;
+  readonly #log: Logger;
+  #nextSessionNumber = 1;
+
+  constructor(options: WsGatewayOptions) {
+    this.#options = options;
+    this.#log = options.logger.child({ component: "ws" });
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: options.limits.maxClientFrameBytes,
+      perMessageDeflate: false,
+      handleProtocols: (offered) => pickSubprotocol(offered) ?? false,
+    });
+  }
+
+  /**
+   * Takes an upgrade request if it is for `/ws`; returns false otherwise so
+   * that the caller can offer it to another handler.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    if (pathOf(req) !== WS_PATH) return false;
+
+    const offered = parseOffered(req.headers["sec-websocket-protocol"]);
+    if (offered.size > 0 && pickSubprotocol(offered) === undefined) {
+      const supported = WS_SUBPROTOCOLS.join(", ");
+      rejectUpgrade(socket, 400, `unsupported subprotocol; use ${supported}`);
+      return true;
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      const id = `ws-${this.#nextSessionNumber++}`;
+      const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+      const session = new WsSession(id, ws, remote, {
+        fanout: this.#options.fanout,
+        limits: this.#options.limits,
+        logger: this.#log,
+      });
+      this.sessions.set(id, session);
+      ws.once("close", () => this.sessions.delete(id));
+      this.#log.info(
+        { client: id, remote, protocol: ws.protocol || "(default)" },
+        "client connected",
+      );
+    });
+    return true;
+  }
+
+  /** Attaches to an HTTP server's upgrade event as its only handler. */
+  attach(server: Server): void {
+    server.on("upgrade", (req, socket, head) => {
+      if (!this.handleUpgrade(req, socket, head)) {
+        rejectUpgrade(socket, 404, `no WebSocket endpoint at ${pathOf(req)}`);
+      }
+    });
+  }
+
+  /** Closes every session with 1001 and stops accepting new ones. */
+  close(): void {
+    for (const session of this.sessions.values()) {
+      session.close(WsCloseCode.GOING_AWAY, "gateway shutting down");
+    }
+    this.#wss.close();
+  }
+}
+
+function pickSubprotocol(offered: ReadonlySet<string>): string | undefined {
+  return WS_SUBPROTOCOLS.find((p) => offered.has(p));
+}
+
+function parseOffered(header: string | undefined): Set<string> {
+  if (header === undefined) return new Set();
+  return new Set(
+    header
+      .split(",")
+      .map((p) => p.trim())
+      .filter((p) => p !== ""),
+  );
+}
+
+function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? "/";
+  const query = url.indexOf("?");
+  return query === -1 ? url : url.slice(0, query);
+}
+
+function rejectUpgrade(socket: Duplex, status: number, reason: string): void {
+  const body = `${reason}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 404 ? "Not Found" : "Bad Request"}\r\n` +
+      "Connection: close\r\nContent-Type: text/plain\r\n" +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}

@@ -1,0 +1,39 @@
+import { parseConfig } from "../../src/config/index.js";
+import { Gateway } from "../../src/gateway/index.js";
+import { createSilentLogger } from "../../src/telemetry/index.js";
+
+/** A gateway on a free port with a silent logger, and its client URL. */
+export interface RunningGateway {
+  readonly gateway: Gateway;
+  readonly wsUrl: string;
+  readonly httpUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Validates `config` as a config file would be (with the port forced to 0)
+ * and starts a gateway from it.
+ */
+export async function startGateway(
+  config: Record<string, unknown>,
+): Promise<RunningGateway> {
+  const parsed = parseConfig({
+    ...config,
+    server: { host: "127.0.0.1", port: 0 },
+  });
+  const gateway = new Gateway(parsed, createSilentLogger());
+  const { port } = await gateway.start();
+  return {
+    gateway,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    httpUrl: `http://127.0.0.1:${port}`,
+    stop: () => gateway.stop(),
+  };
+}
+
+/** Fast reconnects so tests about restarts finish quickly. */
+export const FAST_RECONNECT = {
+  initialDelayMs: 20,
+  maxDelayMs: 200,
+  multiplier: 2,
+};
