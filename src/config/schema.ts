@@ -75,16 +75,21 @@ const groupMember = z.union([
   z.strictObject({ id, priority: z.number().int().optional() }),
 ]);
 
+/** V8 cannot hold more keys than this in one Set. */
+const MAX_DEDUPE_WINDOW = 2 ** 24;
+
+const dedupeWindow = z.number().int().positive().max(MAX_DEDUPE_WINDOW);
+
 const dedupeSchema = z.discriminatedUnion("by", [
   z.strictObject({
     by: z.literal("id"),
     /** How many recent ids are remembered per group. */
-    window: z.number().int().positive().default(10_000),
+    window: dedupeWindow.default(10_000),
   }),
   z.strictObject({ by: z.literal("seq") }),
   z.strictObject({
     by: z.literal("content"),
-    window: z.number().int().positive().default(10_000),
+    window: dedupeWindow.default(10_000),
     /** Hash only these top-level payload fields; default the whole payload. */
     fields: z.array(z.string().min(1)).optional(),
   }),

@@ -1,10 +1,11 @@
-import type { HeartbeatConfig, OutgoingFrame } from "../config/schema.js";
+import type { HeartbeatConfig } from "../config/schema.js";
 import {
   healthStale,
   healthUp,
   type SourceStale,
   type SourceUp,
 } from "./source-health.js";
+import { serializeFrame } from "./wire.js";
 
 /** What a {@link LinkWatch} needs from its connection. */
 export interface LinkWatchOptions {
@@ -75,12 +76,11 @@ export class LinkWatch {
     const beat =
       heartbeat.type === "ping"
         ? () => this.ping(intervalMs)
-        : this.frameBeat(heartbeat.frame);
+        : this.frameBeat(serializeFrame(heartbeat.frame));
     this.heartbeatTimer = setInterval(beat, intervalMs);
   }
 
-  private frameBeat(frame: OutgoingFrame): () => void {
-    const text = typeof frame === "string" ? frame : JSON.stringify(frame);
+  private frameBeat(text: string): () => void {
     return () => this.options.send(text);
   }
 

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { BehaviorSubject, type Observable, Subject } from "rxjs";
 import WebSocket from "ws";
-import type { OutgoingFrame, SourceConfig } from "../config/schema.js";
+import type { SourceConfig } from "../config/schema.js";
 import type { RawFrame } from "../envelope/index.js";
 import { Backoff } from "./backoff.js";
 import {
@@ -17,16 +17,11 @@ import {
   healthUp,
   type SourceHealth,
 } from "./source-health.js";
+import { logTransition, redactUrl } from "./source-log.js";
+import { closeSocket, serializeFrame, toBuffer } from "./wire.js";
 
 /** Default largest upstream frame: `limits.maxSourceFrameBytes`. */
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
-
-/**
- * How long stop() lets the close handshake run before it cuts the socket.
- * An upstream that stopped reading would otherwise hold stop() for the 30
- * seconds ws waits by itself.
- */
-const STOP_GRACE_MS = 1_000;
 
 /** Options of a {@link SourceConnection}. */
 export interface SourceConnectionOptions {
@@ -61,7 +56,16 @@ export interface SourceStats {
  * One upstream WebSocket: dials it, sends the `subscribe` frames after
  * every connect, keeps it alive with the configured heartbeat, reconnects
  * with backoff when it fails, and reports every frame and health change as
- * an Observable. Nothing the upstream does throws out of this class.
+ * an Observable. Nothing the upstream does (refuse, HTTP error, close,
+ * protocol garbage, over-size frame, stall) throws out of this class.
+ *
+ * Health runs `down` ("not started") -> `connecting` -> `up`, between `up`
+ * and `stale` while connected, and to `down` with a reason and a scheduled
+ * retry on any failure, then `connecting` again. After stop() it ends in
+ * `down` ("stopped") and both Observables complete.
+ *
+ * The backoff starts over when a connection stayed open for at least
+ * `reconnect.initialDelayMs`; one that closes sooner keeps backing off.
  */
 export class SourceConnection {
   /** The source id from config. */
@@ -298,59 +302,5 @@ export class SourceConnection {
     const previous = this.healthSubject.value;
     this.healthSubject.next(next);
     logTransition(this.log, previous, next);
-  }
-}
-
-/** Logs a state change; the level follows whose fault it is. */
-function logTransition(
-  log: Logger,
-  previous: SourceHealth,
-  next: SourceHealth,
-): void {
-  const fields = { from: previous.state, to: next.state, reason: next.reason };
-  const message = `source ${next.state}`;
-  if (next.state === "down" && next.retryInMs !== undefined) {
-    const { retryInMs, nextRetryAt } = next;
-    log.warn({ ...fields, retryInMs, nextRetryAt }, message);
-  } else if (next.state === "stale") {
-    log.warn(fields, message);
-  } else {
-    log.info(fields, message);
-  }
-}
-
-/** Closes politely, and cuts the socket if that takes too long. */
-function closeSocket(socket: WebSocket): Promise<void> {
-  if (socket.readyState === WebSocket.CLOSED) return Promise.resolve();
-  return new Promise((resolve) => {
-    const cut = setTimeout(() => socket.terminate(), STOP_GRACE_MS);
-    socket.once("close", () => {
-      clearTimeout(cut);
-      resolve();
-    });
-    socket.close(1000, "gateway stopping");
-  });
-}
-
-function serializeFrame(frame: OutgoingFrame): string {
-  return typeof frame === "string" ? frame : JSON.stringify(frame);
-}
-
-function toBuffer(data: WebSocket.RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.from(data);
-}
-
-/**
- * The URL as logged: credentials and query strings often carry API keys,
- * so both are left out.
- */
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
-  } catch {
-    return "(invalid url)";
   }
 }

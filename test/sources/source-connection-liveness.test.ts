@@ -91,7 +91,9 @@ describe("SourceConnection liveness", () => {
 
       await waitFor(() => up.peers.length >= 2, "a reconnection");
 
-      const down = states.find((h) => h.state === "down" && h.retryInMs);
+      const down = states.find(
+        (h) => h.state === "down" && h.retryInMs !== undefined,
+      );
       assert.equal(down?.reason, "heartbeat timeout: no pong in 50ms");
       assert.ok((up.peers[0]?.pings() ?? 0) >= 1, "the first ping arrived");
       assert.ok(connection.stats.disconnects >= 1);
