@@ -3,6 +3,15 @@ import { registerDemoCommand } from "./demo-command.js";
 import { registerServeCommand } from "./serve-command.js";
 import { registerTapCommand } from "./tap-command.js";
 
+// A reader that goes away (`tributary tap ... | head`) is a normal end of
+// output, not a crash.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
+}
+
 const program = new Command("tributary")
   .description(
     "Real-time aggregation gateway: upstream WebSocket feeds in, " +

@@ -125,7 +125,8 @@ export class Gateway {
   }
 
   #addSource(config: SourceConfig, groupId: string): void {
-    const logger = this.#log.child({ source: config.id });
+    // Both components add the source id to their own log lines.
+    const logger = this.#log;
     const connection = new SourceConnection(config, {
       logger,
       maxFrameBytes: this.config.limits.maxSourceFrameBytes,
