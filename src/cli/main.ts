@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { registerDemoCommand } from "./demo-command.js";
 import { registerServeCommand } from "./serve-command.js";
@@ -17,6 +18,7 @@ const program = new Command("tributary")
     "Real-time aggregation gateway: upstream WebSocket feeds in, " +
       "one deduplicated topic graph out to WebSocket clients.",
   )
+  .version(packageVersion(), "-V, --version")
   .showHelpAfterError();
 
 registerServeCommand(program);
@@ -24,3 +26,9 @@ registerDemoCommand(program);
 registerTapCommand(program);
 
 await program.parseAsync(process.argv);
+
+function packageVersion(): string {
+  const file = new URL("../../package.json", import.meta.url);
+  return (JSON.parse(readFileSync(file, "utf8")) as { version: string })
+    .version;
+}

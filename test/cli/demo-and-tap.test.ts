@@ -9,64 +9,49 @@ const MESSAGE_LINE =
 describe("tributary demo, watched with tributary tap", () => {
   const processes: CliProcess[] = [];
 
-  after(async () => {
-    for (const cli of processes) await cli.kill("SIGKILL");
-  });
+  /** Starts a CLI process that teardown kills if the test did not. */
+  function run(args: string[]): CliProcess {
+    const cli = new CliProcess(args);
+    processes.push(cli);
+    return cli;
+  }
 
-  it("prints the tap command, and that command prints merged trades", async () => {
-    const demo = new CliProcess([
-      "demo",
-      "--port",
-      "0",
-      "--log-format",
-      "json",
-    ]);
-    processes.push(demo);
+  /** Starts `tributary demo` on a free port; resolves with its tap URL. */
+  async function startDemo(): Promise<{ demo: CliProcess; url: string }> {
+    const demo = run(["demo", "--port", "0", "--log-format", "json"]);
     await waitFor(
       "the tap command",
       () => /npx tributary tap .*--url \S+/.test(demo.stderr),
       20_000,
     );
     const url = /--url (\S+)/.exec(demo.stderr)?.[1] ?? "";
+    return { demo, url };
+  }
+
+  after(async () => {
+    for (const cli of processes) await cli.kill("SIGKILL");
+  });
+
+  it("prints the tap command, and that command prints merged trades", async () => {
+    const { demo, url } = await startDemo();
     assert.match(url, /^ws:\/\/127\.0\.0\.1:\d+\/ws$/);
     assert.match(demo.stderr, /feed alpha\s+ws:\/\//);
     assert.match(demo.stderr, /feed beta\s+ws:\/\//);
 
-    const tap = new CliProcess([
-      "tap",
-      "trades.>",
-      "--url",
-      url,
-      "--count",
-      "20",
-    ]);
-    processes.push(tap);
+    const tap = run(["tap", "trades.>", "--url", url, "--count", "20"]);
     assert.equal(await tap.exited(), 0, tap.stderr);
+
     const lines = tap.stdout.trim().split("\n");
     assert.equal(lines.length, 20);
     for (const line of lines) assert.match(line, MESSAGE_LINE);
     assert.match(tap.stderr, /subscribed trades\.>/);
-
     assert.equal(await demo.kill("SIGINT"), 0);
   });
 
   it("tap --json prints raw frames", async () => {
-    const demo = new CliProcess([
-      "demo",
-      "--port",
-      "0",
-      "--log-format",
-      "json",
-    ]);
-    processes.push(demo);
-    await waitFor(
-      "the tap command",
-      () => /--url (\S+)/.test(demo.stderr),
-      20_000,
-    );
-    const url = /--url (\S+)/.exec(demo.stderr)?.[1] ?? "";
+    const { demo, url } = await startDemo();
 
-    const tap = new CliProcess([
+    const tap = run([
       "tap",
       "trades.BTC-USD",
       "--url",
@@ -75,8 +60,8 @@ describe("tributary demo, watched with tributary tap", () => {
       "-n",
       "3",
     ]);
-    processes.push(tap);
     assert.equal(await tap.exited(), 0, tap.stderr);
+
     const frames = tap.stdout
       .trim()
       .split("\n")
@@ -88,31 +73,17 @@ describe("tributary demo, watched with tributary tap", () => {
   });
 
   it("tap exits 2 with the gateway's reason for a bad pattern", async () => {
-    const demo = new CliProcess([
-      "demo",
-      "--port",
-      "0",
-      "--log-format",
-      "json",
-    ]);
-    processes.push(demo);
-    await waitFor(
-      "the tap command",
-      () => /--url (\S+)/.test(demo.stderr),
-      20_000,
-    );
-    const url = /--url (\S+)/.exec(demo.stderr)?.[1] ?? "";
+    const { demo, url } = await startDemo();
 
-    const tap = new CliProcess(["tap", "trades.>.x", "--url", url]);
-    processes.push(tap);
+    const tap = run(["tap", "trades.>.x", "--url", url]);
     assert.equal(await tap.exited(), 2);
+
     assert.match(tap.stderr, /error INVALID_PATTERN: /);
     await demo.kill("SIGINT");
   });
 
   it("tap exits 1 naming the URL when nothing listens", async () => {
-    const tap = new CliProcess(["tap", "x", "--url", "ws://127.0.0.1:1/ws"]);
-    processes.push(tap);
+    const tap = run(["tap", "x", "--url", "ws://127.0.0.1:1/ws"]);
     assert.equal(await tap.exited(), 1);
     assert.match(
       tap.stderr,

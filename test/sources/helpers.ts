@@ -9,25 +9,20 @@ import {
 import { Writable } from "node:stream";
 import { type Logger, pino } from "pino";
 import { type WebSocket, WebSocketServer } from "ws";
-import type { SourceConfig } from "../../src/config/schema.js";
+import type { SourceConfig } from "../../src/config/index.js";
 import type {
   SourceConnection,
   SourceHealth,
 } from "../../src/sources/index.js";
+import { waitFor as waitForCondition } from "../support/wait-for.js";
 
-/** Polls `predicate` every few ms until it holds or `timeoutMs` passes. */
-export async function waitFor(
+/** The shared poller, with the argument order these tests use. */
+export function waitFor(
   predicate: () => boolean,
   what: string,
   timeoutMs = 3_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  return waitForCondition(what, predicate, timeoutMs);
 }
 
 /** A source config with test-friendly timings; `overrides` win. */
