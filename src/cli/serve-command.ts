@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { ConfigError, loadConfigFile } from "../config/index.js";
 import { Gateway } from "../gateway/index.js";
+import { StateFileError } from "../state/index.js";
 import {
   addLogOptions,
   type LogFlags,
@@ -10,6 +11,7 @@ import { describeStartupError, runUntilSignal } from "./run-until-signal.js";
 
 interface ServeFlags extends LogFlags {
   config: string;
+  dataDir: string;
   port?: string;
   host?: string;
 }
@@ -23,7 +25,12 @@ export function registerServeCommand(program: Command): void {
     .description("run the gateway from a YAML or JSON config file")
     .requiredOption("-c, --config <file>", "config file (YAML or JSON)")
     .option("-p, --port <port>", "override server.port")
-    .option("--host <host>", "override server.host");
+    .option("--host <host>", "override server.host")
+    .option(
+      "--data-dir <dir>",
+      "where control-plane changes persist (state.json)",
+      "./data",
+    );
   addLogOptions(command).action(async (flags: ServeFlags) => {
     const logger = loggerFromFlags(flags);
     let config: Awaited<ReturnType<typeof loadConfigFile>>;
@@ -42,14 +49,22 @@ export function registerServeCommand(program: Command): void {
       process.exit(EXIT_CONFIG);
     }
     const server = {
+      ...config.server,
       host: flags.host ?? config.server.host,
       port: port ?? config.server.port,
     };
 
-    const gateway = new Gateway({ ...config, server }, logger);
+    const gateway = new Gateway({ ...config, server }, logger, {
+      dataDir: flags.dataDir,
+      configLabel: flags.config,
+    });
     try {
       await gateway.start();
     } catch (err) {
+      if (err instanceof ConfigError || err instanceof StateFileError) {
+        process.stderr.write(`${err.message}\n`);
+        process.exit(EXIT_CONFIG);
+      }
       logger.fatal({ err }, describeStartupError(err));
       await gateway.stop().catch(() => {});
       process.exit(1);

@@ -2,13 +2,16 @@ export type { ConfigProblem } from "./config-error.js";
 export { ConfigError, formatPath } from "./config-error.js";
 export { loadConfigFile, parseConfig, parseConfigText } from "./load-config.js";
 export type {
+  AuthConfig,
   Config,
   DedupeConfig,
+  FailbackConfig,
   GroupConfig,
   HeartbeatConfig,
   LimitsConfig,
   OutgoingFrame,
   ReconnectConfig,
+  ServerConfig,
   SourceConfig,
 } from "./schema.js";
-export { configSchema } from "./schema.js";
+export { configSchema, groupSchema, sourceSchema } from "./schema.js";

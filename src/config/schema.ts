@@ -86,7 +86,14 @@ const dedupeSchema = z.discriminatedUnion("by", [
     /** How many recent ids are remembered per group. */
     window: dedupeWindow.default(10_000),
   }),
-  z.strictObject({ by: z.literal("seq") }),
+  z.strictObject({
+    by: z.literal("seq"),
+    /**
+     * How long a higher sequence is held while a missing one may still
+     * arrive from another member, before a gap is announced.
+     */
+    gapWaitMs: z.number().int().nonnegative().default(50),
+  }),
   z.strictObject({
     by: z.literal("content"),
     window: dedupeWindow.default(10_000),
@@ -96,16 +103,68 @@ const dedupeSchema = z.discriminatedUnion("by", [
   z.strictObject({ by: z.literal("none") }),
 ]);
 
+const failbackSchema = z.discriminatedUnion("mode", [
+  z.strictObject({
+    /** Return to the preferred source once it has been healthy this long. */
+    mode: z.literal("auto"),
+    holdDownMs: z.number().int().nonnegative().default(10_000),
+  }),
+  /** Stay on the current source until it fails or an operator switches. */
+  z.strictObject({ mode: z.literal("manual") }),
+]);
+
 export const groupSchema = z.strictObject({
   id,
-  mode: z.enum(["active-active"]).default("active-active"),
+  mode: z.enum(["active-active", "active-standby"]).default("active-active"),
+  /**
+   * Members; a bare id or `{id, priority}`. A higher priority is preferred;
+   * without priorities, earlier members are preferred.
+   */
   sources: z.array(groupMember).min(1),
   dedupe: dedupeSchema.default({ by: "none" }),
+  failback: failbackSchema.default({ mode: "auto", holdDownMs: 10_000 }),
+  /**
+   * With active-standby: the active source also counts as failed when no
+   * message arrived from it for this long. Off by default, so a quiet
+   * market does not cause failover churn.
+   */
+  dataDeadlineMs: z.number().int().positive().optional(),
+});
+
+const port = z.number().int().min(0).max(65_535);
+
+const tlsSchema = z.strictObject({
+  /** PEM certificate chain of the gRPC server. */
+  certFile: z.string().min(1),
+  /** PEM private key of the gRPC server. */
+  keyFile: z.string().min(1),
+  /** PEM CA bundle; when set, clients must present a certificate it signed. */
+  clientCaFile: z.string().min(1).optional(),
 });
 
 export const serverSchema = z.strictObject({
   host: z.string().min(1).default("127.0.0.1"),
-  port: z.number().int().min(0).max(65_535).default(8080),
+  /** HTTP and client WebSocket port. */
+  port: port.default(8080),
+  /** gRPC port (ControlService, StreamService, health, reflection). */
+  grpcPort: port.default(50051),
+  /** Serve gRPC over TLS (and mutual TLS with clientCaFile). */
+  grpcTls: tlsSchema.optional(),
+});
+
+const tokenSchema = z.strictObject({
+  /** The bearer token itself; at least 16 characters. */
+  token: z.string().min(16, "a token has at least 16 characters"),
+  /** `read` may call List/Get/Watch; `admin` may change things too. */
+  role: z.enum(["read", "admin"]),
+  /** A name for logs; the token itself is never logged. */
+  name: z.string().min(1).optional(),
+});
+
+export const authSchema = z.strictObject({
+  control: z
+    .strictObject({ tokens: z.array(tokenSchema).default([]) })
+    .default({ tokens: [] }),
 });
 
 export const limitsSchema = z.strictObject({
@@ -129,10 +188,18 @@ export const limitsSchema = z.strictObject({
     .int()
     .positive()
     .default(8 * 1024 * 1024),
+  /** Messages kept per topic for resuming clients. */
+  historyMessages: z.number().int().nonnegative().default(1_000),
+  /** Oldest message kept per topic for resuming clients. */
+  historyMaxAgeMs: z.number().int().nonnegative().default(300_000),
 });
 
 export const configSchema = z.strictObject({
-  server: serverSchema.default({ host: "127.0.0.1", port: 8080 }),
+  server: serverSchema.default({
+    host: "127.0.0.1",
+    port: 8080,
+    grpcPort: 50051,
+  }),
   sources: z.array(sourceSchema).default([]),
   groups: z.array(groupSchema).default([]),
   limits: limitsSchema.default({
@@ -140,14 +207,20 @@ export const configSchema = z.strictObject({
     maxSourceFrameBytes: 16 * 1024 * 1024,
     maxSubscriptionsPerSession: 1_000,
     maxSessionBufferedBytes: 8 * 1024 * 1024,
+    historyMessages: 1_000,
+    historyMaxAgeMs: 300_000,
   }),
+  auth: authSchema.default({ control: { tokens: [] } }),
 });
 
 export type Config = z.infer<typeof configSchema>;
+export type ServerConfig = Config["server"];
+export type AuthConfig = Config["auth"];
 export type SourceConfig = z.infer<typeof sourceSchema>;
 export type GroupConfig = z.infer<typeof groupSchema>;
 export type DedupeConfig = GroupConfig["dedupe"];
 export type HeartbeatConfig = SourceConfig["heartbeat"];
 export type ReconnectConfig = SourceConfig["reconnect"];
 export type LimitsConfig = Config["limits"];
+export type FailbackConfig = GroupConfig["failback"];
 export type OutgoingFrame = z.infer<typeof outgoingFrame>;

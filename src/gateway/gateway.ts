@@ -1,74 +1,119 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
-import { mergeMap, type Observable, type Subscription } from "rxjs";
-import { createTranslator } from "../codecs/index.js";
-import type { Config, DedupeConfig, SourceConfig } from "../config/index.js";
-import type { SourceMessage } from "../envelope/index.js";
-import { GroupPipeline } from "../pipeline/index.js";
+import type { Config } from "../config/index.js";
+import type { GroupEvent } from "../pipeline/index.js";
 import { Fanout } from "../serve/index.js";
 import { WsGateway } from "../serve/ws/index.js";
-import { SourceConnection } from "../sources/index.js";
+import { emptyOverlay, StateFile } from "../state/index.js";
 import { TopicGraph } from "../topics/index.js";
+import type { GatewayControl } from "./control-api.js";
+import { ControlLayer } from "./gateway-control.js";
 import { handleHttpRequest } from "./http-routes.js";
+import { mergeState } from "./merge-state.js";
+import { RateSampler } from "./rate-sampler.js";
+import { Topology } from "./topology.js";
+import { GatewayViews } from "./views.js";
 
-/** A running source: its connection and the translator behind it. */
-export interface SourceRuntime {
-  readonly config: SourceConfig;
-  readonly connection: SourceConnection;
-  readonly translator: ReturnType<typeof createTranslator>;
-  readonly group: string;
+/** Options of {@link Gateway} beyond the config file. */
+export interface GatewayOptions {
+  /**
+   * Where the control plane's state file lives. Without it, control-plane
+   * changes last until the process ends.
+   */
+  readonly dataDir?: string;
+  /** Names the config in errors, normally its file path. */
+  readonly configLabel?: string;
 }
 
 /**
- * One gateway process: sources, groups, the topic graph and the client
- * servers, wired together from a validated config.
+ * One gateway process: sources, groups, the topic graph, the client
+ * servers and the control plane, wired together from a validated config.
  */
 export class Gateway {
   readonly config: Config;
-  readonly graph = new TopicGraph();
-  readonly fanout = new Fanout(this.graph);
-  readonly sources = new Map<string, SourceRuntime>();
-  readonly groups = new Map<string, GroupPipeline>();
+  readonly graph: TopicGraph;
+  readonly fanout: Fanout;
+  readonly topology: Topology;
   readonly ws: WsGateway;
 
   readonly #log: Logger;
   readonly #http: Server;
-  readonly #subscriptions: Subscription[] = [];
+  readonly #options: GatewayOptions;
+  readonly #rates: RateSampler;
+  readonly #views: GatewayViews;
+  #control: ControlLayer | undefined;
   #ready = false;
 
-  constructor(config: Config, logger: Logger) {
+  constructor(config: Config, logger: Logger, options: GatewayOptions = {}) {
     this.config = config;
     this.#log = logger;
+    this.#options = options;
+    this.graph = new TopicGraph({
+      historyMessages: config.limits.historyMessages,
+      historyMaxAgeMs: config.limits.historyMaxAgeMs,
+    });
+    this.fanout = new Fanout(this.graph);
     this.ws = new WsGateway({
       fanout: this.fanout,
       limits: config.limits,
       logger,
     });
+    this.topology = new Topology({
+      logger,
+      maxSourceFrameBytes: config.limits.maxSourceFrameBytes,
+      hooks: {
+        onGroupEvent: (event) => this.#publish(event),
+        onFailover: (event) =>
+          this.#control?.report({ type: "failover", ...event }),
+        onHealth: (source, from, to) =>
+          this.#control?.report({
+            type: "source-health",
+            source,
+            from: from.state,
+            to,
+            at: to.since,
+          }),
+      },
+    });
+    // The sampler reads the views' counters; the views read its rates.
+    this.#rates = new RateSampler(() => this.#views.counters());
+    this.#views = new GatewayViews({
+      topology: this.topology,
+      graph: this.graph,
+      fanout: this.fanout,
+      ws: this.ws,
+      rates: this.#rates,
+    });
     this.#http = createServer((req, res) =>
       handleHttpRequest(req, res, { ready: () => this.#ready }),
     );
     this.ws.attach(this.#http);
-    this.#buildPipeline();
   }
 
-  /** Listens on `server.host:server.port` and connects every source. */
+  /** The control plane; valid after start(). */
+  get control(): GatewayControl {
+    if (this.#control === undefined) throw new Error("gateway not started");
+    return this.#control;
+  }
+
+  /**
+   * Loads the state file, builds the sources and groups, listens on
+   * `server.host:server.port` and connects every source that is not paused.
+   */
   async start(): Promise<AddressInfo> {
-    const { host, port } = this.config.server;
-    await new Promise<void>((resolve, reject) => {
-      this.#http.once("error", reject);
-      this.#http.listen(port, host, () => {
-        this.#http.off("error", reject);
-        resolve();
-      });
-    });
-    for (const source of this.sources.values()) {
-      source.connection.start();
-    }
+    await this.#build();
+    await this.#listen();
+    this.topology.start();
+    this.#rates.start();
     this.#ready = true;
     const address = this.address;
     this.#log.info(
-      { host: address.address, port: address.port, sources: this.sources.size },
+      {
+        host: address.address,
+        port: address.port,
+        sources: this.topology.sources.size,
+      },
       "gateway listening",
     );
     return address;
@@ -82,65 +127,65 @@ export class Gateway {
   /** Closes client sessions and sources, then the HTTP server. */
   async stop(): Promise<void> {
     this.#ready = false;
+    this.#rates.stop();
     this.ws.close();
     const closed = new Promise<void>((resolve) =>
       this.#http.close(() => resolve()),
     );
     this.#http.closeAllConnections();
-    await Promise.all(
-      [...this.sources.values()].map((s) => s.connection.stop()),
-    );
-    for (const subscription of this.#subscriptions) subscription.unsubscribe();
-    for (const group of this.groups.values()) group.close();
+    await this.topology.stop();
+    this.#control?.events.complete();
     await closed;
     this.#log.info("gateway stopped");
   }
 
-  #buildPipeline(): void {
-    const memberOf = new Map<string, string>();
-    for (const group of this.config.groups) {
-      this.#addGroup(group.id, group.dedupe);
-      for (const member of group.sources) {
-        memberOf.set(typeof member === "string" ? member : member.id, group.id);
-      }
+  async #build(): Promise<void> {
+    const dataDir = this.#options.dataDir;
+    const state = dataDir === undefined ? undefined : new StateFile(dataDir);
+    const overlay = (await state?.load()) ?? emptyOverlay();
+    const label = [this.#options.configLabel ?? "config", state?.file]
+      .filter((part) => part !== undefined)
+      .join(" + ");
+    const effective = mergeState(this.config, overlay, label);
+
+    for (const source of effective.config.sources) {
+      const origin = effective.sourceOrigins.get(source.id) ?? "config";
+      this.topology.addSource(source, origin, effective.paused.has(source.id));
     }
-    for (const source of this.config.sources) {
-      // A source in no group is a group of one, named after the source.
-      let groupId = memberOf.get(source.id);
-      if (groupId === undefined) {
-        groupId = source.id;
-        this.#addGroup(groupId, { by: "none" });
-      }
-      this.#addSource(source, groupId);
+    for (const group of effective.config.groups) {
+      const origin = effective.groupOrigins.get(group.id) ?? "config";
+      this.topology.setGroup(group, origin);
     }
+    this.#control = new ControlLayer({
+      topology: this.topology,
+      views: this.#views,
+      state,
+      overlay,
+    });
   }
 
-  #addGroup(id: string, dedupe: DedupeConfig): void {
-    const group = new GroupPipeline({ id, dedupe });
-    this.groups.set(id, group);
-    const subscription = group.output.subscribe((message) =>
-      this.fanout.publish(message),
-    );
-    this.#subscriptions.push(subscription);
+  async #listen(): Promise<void> {
+    const { host, port } = this.config.server;
+    await new Promise<void>((resolve, reject) => {
+      this.#http.once("error", reject);
+      this.#http.listen(port, host, () => {
+        this.#http.off("error", reject);
+        resolve();
+      });
+    });
   }
 
-  #addSource(config: SourceConfig, groupId: string): void {
-    // Both components add the source id to their own log lines.
-    const logger = this.#log;
-    const connection = new SourceConnection(config, {
-      logger,
-      maxFrameBytes: this.config.limits.maxSourceFrameBytes,
-    });
-    const translator = createTranslator(config.codec, config.id, logger);
-    const messages: Observable<SourceMessage> = connection.frames.pipe(
-      mergeMap((frame) => translator.translate(frame)),
-    );
-    this.groups.get(groupId)?.addSource(config.id, messages);
-    this.sources.set(config.id, {
-      config,
-      connection,
-      translator,
-      group: groupId,
-    });
+  #publish(event: GroupEvent): void {
+    switch (event.type) {
+      case "message":
+        this.fanout.publish(event.message);
+        return;
+      case "gap":
+        this.fanout.publishGap(event.topic, event.count, event.reason);
+        return;
+      case "reset":
+        this.fanout.publishReset(event.topic, event.reason);
+        return;
+    }
   }
 }

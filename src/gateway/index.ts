@@ -1,2 +1,19 @@
-export type { SourceRuntime } from "./gateway.js";
+export type {
+  Change,
+  ClientView,
+  ControlErrorCode,
+  ControlProblem,
+  GatewayControl,
+  GatewayEvent,
+  GroupMemberView,
+  GroupView,
+  Origin,
+  SourceCounters,
+  SourceView,
+  TopicView,
+  Transport,
+} from "./control-api.js";
+export { ControlError } from "./control-api.js";
+export type { GatewayOptions } from "./gateway.js";
 export { Gateway } from "./gateway.js";
+export type { SourceRuntime } from "./topology.js";

@@ -2,30 +2,7 @@ import type { DedupeConfig } from "../config/index.js";
 import type { SourceMessage } from "../envelope/index.js";
 import { BoundedSet } from "./bounded-set.js";
 import { contentKey } from "./content-key.js";
-
-/** What one source's copies came to. */
-export interface SourceDedupeStats {
-  /** Copies of this source that were kept: its wins. */
-  readonly accepted: number;
-  /** Copies of this source dropped because another copy was kept first. */
-  readonly duplicates: number;
-}
-
-/** A snapshot of what a {@link Dedupe} has judged so far. */
-export interface DedupeStats {
-  /** Messages kept, the unkeyed ones included. */
-  readonly accepted: number;
-  /** Messages dropped as copies of one already kept. */
-  readonly duplicates: number;
-  /**
-   * Messages kept only because they carried no key to judge them by (no
-   * `id` for `by: id`, no usable `upstreamSeq` for `by: seq`). A subset of
-   * `accepted`; a steady count usually means the codec extracts no key.
-   */
-  readonly unkeyed: number;
-  /** The counts per source id (`SourceMessage.source`). */
-  readonly sources: Readonly<Record<string, SourceDedupeStats>>;
-}
+import { DedupeCounter, type DedupeStats } from "./dedupe-counter.js";
 
 /**
  * Decides, message by message, whether a message is the first copy of its
@@ -62,12 +39,12 @@ type Judge = (message: SourceMessage) => Verdict;
  *   greater than the highest one kept so far for that topic; duplicates and
  *   late copies are dropped, so the source that is ahead wins. A message
  *   without a finite `upstreamSeq` passes, counts as unkeyed and leaves the
- *   topic's high mark alone. Not yet handled: waiting `gapWaitMs` for a
- *   missing sequence to arrive from another source and announcing the gap,
- *   and an upstream that restarts its sequence (every message after the
- *   reset is dropped until it passes the old high mark). One high mark is
- *   kept per topic the group has carried, never evicted: topics are bounded
- *   by the instruments of the group's feeds in practice.
+ *   topic's high mark alone. This judge neither waits for a missing
+ *   sequence nor notices a restarted one: a {@link GroupPipeline} uses the
+ *   {@link SequenceArbiter} for `by: seq` instead, and this mode stays for
+ *   callers that want a plain high-water mark. One high mark is kept per
+ *   topic the group has carried, never evicted: topics are bounded by the
+ *   instruments of the group's feeds in practice.
  * - `content`: the key is a digest of the topic and the payload bytes, or,
  *   with `fields`, of those top-level payload fields (see
  *   {@link contentKey}), in a FIFO window of `window` digests as for `id`.
@@ -137,17 +114,9 @@ function judgeByContent(
     seen.add(contentKey(message, fields)) ? "first" : "duplicate";
 }
 
-interface MutableSourceStats {
-  accepted: number;
-  duplicates: number;
-}
-
 /** Wraps a judge with the counts every mode shares. */
 class CountingDedupe implements Dedupe {
-  private accepted = 0;
-  private duplicates = 0;
-  private unkeyed = 0;
-  private readonly perSource = new Map<string, MutableSourceStats>();
+  private readonly counter = new DedupeCounter();
 
   constructor(
     readonly by: DedupeConfig["by"],
@@ -156,38 +125,15 @@ class CountingDedupe implements Dedupe {
 
   accept(message: SourceMessage): boolean {
     const verdict = this.judge(message);
-    const source = this.sourceStats(message.source);
     if (verdict === "duplicate") {
-      this.duplicates += 1;
-      source.duplicates += 1;
+      this.counter.countDuplicate(message.source);
       return false;
     }
-    if (verdict === "unkeyed") {
-      this.unkeyed += 1;
-    }
-    this.accepted += 1;
-    source.accepted += 1;
+    this.counter.countAccepted(message.source, verdict === "unkeyed");
     return true;
   }
 
   get stats(): DedupeStats {
-    const sources = Object.fromEntries(
-      [...this.perSource].map(([id, counts]) => [id, { ...counts }]),
-    );
-    return {
-      accepted: this.accepted,
-      duplicates: this.duplicates,
-      unkeyed: this.unkeyed,
-      sources,
-    };
-  }
-
-  private sourceStats(sourceId: string): MutableSourceStats {
-    let stats = this.perSource.get(sourceId);
-    if (stats === undefined) {
-      stats = { accepted: 0, duplicates: 0 };
-      this.perSource.set(sourceId, stats);
-    }
-    return stats;
+    return this.counter.stats;
   }
 }

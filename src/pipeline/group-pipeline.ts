@@ -1,139 +1,167 @@
 import {
   catchError,
   EMPTY,
-  filter,
   finalize,
+  ignoreElements,
   mergeMap,
   type Observable,
   Subject,
   type Subscription,
   takeUntil,
+  tap,
 } from "rxjs";
-import type { DedupeConfig } from "../config/index.js";
 import type { SourceMessage } from "../envelope/index.js";
+import { healthDown, healthUp, type SourceHealth } from "../sources/index.js";
 import { createSilentLogger, type Logger } from "../telemetry/index.js";
-import { createDedupe, type Dedupe, type DedupeStats } from "./dedupe.js";
-
-/** Options of a {@link GroupPipeline}. */
-export interface GroupPipelineConfig {
-  /** Id of the group; names it in logs and errors. */
-  readonly id: string;
-  /** How copies from the members are told apart; see {@link createDedupe}. */
-  readonly dedupe: DedupeConfig;
-  /** Where member failures are logged; default a silent logger. */
-  readonly logger?: Logger;
-}
-
-/** A snapshot of a group's state. */
-export interface GroupPipelineStats {
-  /** Ids of the sources consumed now, in the order they were added. */
-  readonly members: readonly string[];
-  /** What the group's dedupe has judged, per source too. */
-  readonly dedupe: DedupeStats;
-}
-
-/**
- * Codes of {@link PipelineError}: `DUPLICATE_SOURCE` when a source is added
- * to a group it is already a member of, `CLOSED` when a closed group is
- * asked to take a source.
- */
-export type PipelineErrorCode = "DUPLICATE_SOURCE" | "CLOSED";
-
-/** A refused request to a {@link GroupPipeline}. */
-export class PipelineError extends Error {
-  override readonly name = "PipelineError";
-
-  constructor(
-    /** Which request was refused, stable for callers to map. */
-    readonly code: PipelineErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { ActiveSelector, type ActiveSwitch } from "./active-selector.js";
+import { type Admission, createAdmission } from "./admission.js";
+import { type PipelineClock, systemClock } from "./clock.js";
+import type { FailoverEvent, GroupEvent } from "./group-events.js";
+import type {
+  GroupPipelineConfig,
+  GroupPipelineStats,
+  MemberOptions,
+} from "./group-pipeline-options.js";
+import { PipelineError } from "./pipeline-error.js";
+import {
+  checkBufferLimits,
+  DEFAULT_STANDBY_BUFFER_AGE_MS,
+  DEFAULT_STANDBY_BUFFER_MESSAGES,
+  StandbyBuffer,
+  type StandbyBufferLimits,
+} from "./standby-buffer.js";
 
 /** One source being consumed by the group. */
 interface Member {
   readonly id: string;
+  readonly priority: number;
   readonly messages: Observable<SourceMessage>;
   /** Emits once to stop consuming this member. */
   readonly stop: Subject<void>;
+  readonly buffer: StandbyBuffer | undefined;
+  health: SourceHealth | undefined;
+  healthSubscription: Subscription | undefined;
+  /** Why it left, once it is leaving. */
+  exit: string;
 }
 
 /**
- * The merge stage of one group in `mode: active-active`: every member's
- * messages are merged as they arrive and only the first copy of each passes
- * the group's dedupe.
+ * The stage of one group between its sources and the topic graph.
  *
- * Each member is consumed through its own inner pipeline (stop signal,
- * dedupe, error guard), and the inner pipelines are merged from a stream of
- * members, so members come and go while the group runs. A member whose
- * stream errors is logged and dropped; the others go on. Modes to come
- * (active-standby gating, sequence arbitration with gap waits) slot in as
- * further stages of the inner or merged pipeline.
+ * Each member's stream runs through a member stage, then one admission
+ * stage (dedupe or sequence arbiter) shared by all members. In
+ * `active-active` every message reaches admission. In `active-standby`
+ * only the active member's do (see {@link ActiveSelector}); the standbys
+ * stay subscribed and their recent messages are buffered. On a switch the
+ * new active's buffer is replayed through admission before its live
+ * stream, and admission keeps its state across switches: so with `by: id`,
+ * `content` or `seq`, what the old active missed before it was declared
+ * dead is delivered and what it delivered is dropped as a duplicate. With
+ * `by: none` nothing tells them apart, so the buffer is not replayed: a
+ * switch loses what the old active missed, but never duplicates.
+ *
+ * A member whose stream errors is logged and dropped; the others go on.
  */
 export class GroupPipeline {
   /** Id of the group. */
   readonly id: string;
 
   /**
-   * The merged, deduplicated messages, in the order their first copies
-   * arrived. Hot: it runs from construction whether or not anyone listens,
-   * and a late subscriber sees only what comes after it subscribed. It
-   * never errors, and completes on {@link GroupPipeline.close}.
+   * What passes the group, in order: messages, and with `by: seq` gap and
+   * reset events. Hot: it runs from construction whether or not anyone
+   * listens. It never errors, and completes on {@link GroupPipeline.close}.
    */
-  readonly output: Observable<SourceMessage>;
+  readonly output: Observable<GroupEvent>;
 
-  private readonly dedupe: Dedupe;
+  /** Every change of the active member (active-standby only); hot. */
+  readonly failovers: Observable<FailoverEvent>;
+
+  private readonly clock: PipelineClock;
+  private readonly admission: Admission;
+  private readonly selector: ActiveSelector | undefined;
   private readonly logger: Logger;
   private readonly members = new Map<string, Member>();
   private readonly added = new Subject<Member>();
-  private readonly merged = new Subject<SourceMessage>();
+  private readonly events = new Subject<GroupEvent>();
+  private readonly switches = new Subject<FailoverEvent>();
   private readonly connection: Subscription;
+  private readonly buffers: StandbyBufferLimits;
   private closed = false;
 
-  /** @throws RangeError when the dedupe `window` is out of range. */
-  constructor(config: GroupPipelineConfig) {
+  /** @throws RangeError when a dedupe or buffer option is out of range. */
+  constructor(private readonly config: GroupPipelineConfig) {
     this.id = config.id;
-    this.dedupe = createDedupe(config.dedupe);
+    this.clock = config.clock ?? systemClock;
     const logger = config.logger ?? createSilentLogger();
     this.logger = logger.child({ component: "group", group: config.id });
-    this.output = this.merged.asObservable();
+    this.buffers = checkBufferLimits({
+      maxMessages:
+        config.standbyBuffer?.maxMessages ?? DEFAULT_STANDBY_BUFFER_MESSAGES,
+      maxAgeMs: config.standbyBuffer?.maxAgeMs ?? DEFAULT_STANDBY_BUFFER_AGE_MS,
+    });
+    this.admission = createAdmission(config.dedupe, this.clock, (event) =>
+      this.events.next(event),
+    );
+    this.selector =
+      config.mode === "active-standby" ? this.createSelector() : undefined;
+    this.output = this.events.asObservable();
+    this.failovers = this.switches.asObservable();
     this.connection = this.added
       .pipe(mergeMap((member) => this.consume(member)))
-      .subscribe(this.merged);
+      .subscribe();
+  }
+
+  /** Id of the active member; undefined in active-active or when no
+   *  member is healthy. */
+  get active(): string | undefined {
+    return this.selector?.active;
   }
 
   /**
-   * Starts consuming `messages` as member `sourceId`. The group subscribes
-   * at once and holds the subscription until the source completes, errors,
-   * is removed or the group closes; afterwards the id may be added again.
+   * Starts consuming `messages` as member `sourceId`, and its `health`
+   * when given. The group subscribes at once and holds the subscriptions
+   * until the source completes, errors, is removed or the group closes;
+   * afterwards the id may be added again.
    *
    * @throws PipelineError `DUPLICATE_SOURCE` when `sourceId` is a member
    *   now, `CLOSED` after {@link GroupPipeline.close}.
+   * @throws RangeError when `priority` is not a finite number.
    */
-  addSource(sourceId: string, messages: Observable<SourceMessage>): void {
-    if (this.closed) {
-      throw new PipelineError(
-        "CLOSED",
-        `group "${this.id}" is closed; cannot add source "${sourceId}"`,
-      );
-    }
+  addSource(
+    sourceId: string,
+    messages: Observable<SourceMessage>,
+    options: MemberOptions = {},
+  ): void {
+    this.refuseWhenClosed(`cannot add source "${sourceId}"`);
     if (this.members.has(sourceId)) {
       throw new PipelineError(
         "DUPLICATE_SOURCE",
         `source "${sourceId}" is already a member of group "${this.id}"`,
       );
     }
+    const priority = options.priority ?? 0;
+    if (!Number.isFinite(priority)) {
+      throw new RangeError(`priority must be finite, got ${priority}`);
+    }
 
-    const member = { id: sourceId, messages, stop: new Subject<void>() };
+    const member = this.createMember(sourceId, priority, messages);
     this.members.set(sourceId, member);
+    this.selector?.add(sourceId, priority);
+    if (options.health === undefined) {
+      const assumed = healthUp(
+        "no health stream: assumed up",
+        this.clock.now(),
+      );
+      this.noteHealth(member, assumed);
+    } else {
+      member.healthSubscription = this.watchHealth(member, options.health);
+    }
     this.added.next(member);
   }
 
   /**
-   * Stops consuming member `sourceId` (unsubscribing from its stream); the
-   * other members are not affected. Its dedupe counts are kept.
+   * Stops consuming member `sourceId` (unsubscribing from its streams);
+   * when it was active, the next member takes over. Its counts are kept.
    *
    * @returns true when it was a member, false when there was nothing to do.
    */
@@ -142,40 +170,127 @@ export class GroupPipeline {
     if (member === undefined) {
       return false;
     }
+    member.exit = "removed";
     member.stop.next();
     return true;
   }
 
-  /** A snapshot of the members and the dedupe counts. */
+  /**
+   * Makes member `sourceId` the active one now (active-standby). With
+   * `failback: auto`, a preferred member takes over again only once the
+   * hold-down has passed since this call.
+   *
+   * @throws PipelineError `NOT_STANDBY` in active-active, `UNKNOWN_SOURCE`
+   *   when it is not a member, `NOT_HEALTHY` when it cannot be active,
+   *   `CLOSED` after {@link GroupPipeline.close}.
+   */
+  forceActive(sourceId: string): void {
+    this.refuseWhenClosed(`cannot switch to source "${sourceId}"`);
+    if (this.selector === undefined) {
+      throw new PipelineError(
+        "NOT_STANDBY",
+        `group "${this.id}" is active-active; every member is active`,
+      );
+    }
+    this.selector.force(sourceId);
+  }
+
+  /** A snapshot of the members and counts. */
   get stats(): GroupPipelineStats {
-    return { members: [...this.members.keys()], dedupe: this.dedupe.stats };
+    const active = this.active;
+    const members = [...this.members.values()].map((member) => ({
+      id: member.id,
+      priority: member.priority,
+      health: member.health,
+      active: this.selector === undefined || active === member.id,
+      buffered: member.buffer?.size ?? 0,
+    }));
+    const { stats: dedupe, sequence } = this.admission;
+    return { members, active, dedupe, sequence };
   }
 
   /**
-   * Stops consuming every member and completes {@link output}. Idempotent;
-   * the group takes no source afterwards.
+   * Stops consuming every member, cancels timers (held messages are
+   * discarded) and completes {@link output} and {@link failovers}.
+   * Idempotent; the group takes no source afterwards.
    */
   close(): void {
     if (this.closed) {
       return;
     }
     this.closed = true;
+    // First, so members leaving now cause no failover.
+    this.selector?.close();
     this.added.complete();
     for (const member of [...this.members.values()]) {
       member.stop.next();
     }
-    // Everything has completed by now; this only makes sure of it.
     this.connection.unsubscribe();
+    this.admission.close();
+    this.events.complete();
+    this.switches.complete();
   }
 
-  /** The inner pipeline of one member. */
-  private consume(member: Member): Observable<SourceMessage> {
+  private createSelector(): ActiveSelector {
+    return new ActiveSelector({
+      failback: this.config.failback ?? { mode: "auto", holdDownMs: 10_000 },
+      dataDeadlineMs: this.config.dataDeadlineMs,
+      clock: this.clock,
+      onSwitch: (change) => this.onSwitch(change),
+    });
+  }
+
+  private createMember(
+    id: string,
+    priority: number,
+    messages: Observable<SourceMessage>,
+  ): Member {
+    const { maxMessages, maxAgeMs } = this.buffers;
+    const buffer =
+      this.selector === undefined || this.config.dedupe.by === "none"
+        ? undefined
+        : new StandbyBuffer({ maxMessages, maxAgeMs }, this.clock);
+    return {
+      id,
+      priority,
+      messages,
+      stop: new Subject<void>(),
+      buffer,
+      health: undefined,
+      healthSubscription: undefined,
+      exit: "its stream ended",
+    };
+  }
+
+  private watchHealth(
+    member: Member,
+    health: Observable<SourceHealth>,
+  ): Subscription {
+    return health.subscribe({
+      next: (state) => this.noteHealth(member, state),
+      error: (err: unknown) => {
+        this.logger.error({ err, source: member.id }, "health stream failed");
+        const down = healthDown("health stream failed", this.clock.now());
+        this.noteHealth(member, down);
+      },
+    });
+  }
+
+  private noteHealth(member: Member, health: SourceHealth): void {
+    member.health = health;
+    this.selector?.setHealth(member.id, health);
+  }
+
+  /** The member stage of one member. */
+  private consume(member: Member): Observable<never> {
     return member.messages.pipe(
       takeUntil(member.stop),
-      // Inside the guard below, so a message the dedupe cannot judge (a
+      // Inside the guard below, so a message admission cannot judge (a
       // codec bug) ends only its own member.
-      filter((message) => this.dedupe.accept(message)),
+      tap((message) => this.receive(member, message)),
+      ignoreElements(),
       catchError((err: unknown) => {
+        member.exit = "its stream failed";
         this.logger.error(
           { err, source: member.id },
           "source stream failed; member dropped",
@@ -186,11 +301,52 @@ export class GroupPipeline {
     );
   }
 
+  private receive(member: Member, message: SourceMessage): void {
+    const selector = this.selector;
+    if (selector !== undefined) {
+      // May make this member active, replaying its buffer first.
+      selector.noteData(member.id);
+      if (selector.active !== member.id) {
+        member.buffer?.push(message);
+        return;
+      }
+    }
+    this.admission.admit(message);
+  }
+
+  private onSwitch({ from, to, reason }: ActiveSwitch): void {
+    this.logger.warn({ from, to, reason }, "failover");
+    const at = this.clock.now();
+    this.switches.next({ group: this.id, from, to, reason, at });
+    const next = to === undefined ? undefined : this.members.get(to);
+    for (const message of next?.buffer?.drain() ?? []) {
+      try {
+        this.admission.admit(message);
+      } catch (err) {
+        // Not inside the member stage: skip the message, keep the member.
+        this.logger.error({ err, source: to }, "buffered message dropped");
+      }
+    }
+  }
+
   private forget(member: Member): void {
     // A member removed and added again under the same id is a new entry.
-    if (this.members.get(member.id) === member) {
-      this.members.delete(member.id);
-      this.logger.debug({ source: member.id }, "member left");
+    if (this.members.get(member.id) !== member) {
+      return;
+    }
+    this.members.delete(member.id);
+    member.healthSubscription?.unsubscribe();
+    member.buffer?.clear();
+    this.selector?.remove(member.id, member.exit);
+    this.logger.debug({ source: member.id }, "member left");
+  }
+
+  private refuseWhenClosed(what: string): void {
+    if (this.closed) {
+      throw new PipelineError(
+        "CLOSED",
+        `group "${this.id}" is closed; ${what}`,
+      );
     }
   }
 }

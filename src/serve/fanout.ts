@@ -1,6 +1,12 @@
 import { encodeMessageJson } from "../codecs/index.js";
 import type { Envelope, SourceMessage } from "../envelope/index.js";
-import { SubscriptionIndex, type TopicGraph } from "../topics/index.js";
+import {
+  type GapNotice,
+  type ResetNotice,
+  SubscriptionIndex,
+  type TopicGraph,
+} from "../topics/index.js";
+import { encodeNoticeJson } from "./notice-json.js";
 
 /**
  * The wire encodings of one envelope, each produced at most once however
@@ -21,22 +27,49 @@ export class EncodedEnvelope {
   }
 }
 
+/**
+ * The wire encodings of one gap or reset notice, shared like an
+ * {@link EncodedEnvelope}.
+ */
+export class EncodedNotice {
+  readonly notice: GapNotice | ResetNotice;
+  #json: Buffer | undefined;
+
+  constructor(notice: GapNotice | ResetNotice) {
+    this.notice = notice;
+  }
+
+  /** The `gap` or `reset` frame of the `tributary.v1.json` subprotocol. */
+  get json(): Buffer {
+    this.#json ??= encodeNoticeJson(this.notice);
+    return this.#json;
+  }
+}
+
 /** Anything that receives envelopes: a WebSocket or gRPC session. */
 export interface Recipient {
   /** Unique among the gateway's sessions. */
   readonly id: string;
+  /** Takes a message of a topic one of its patterns matches. */
   deliver(message: EncodedEnvelope): void;
+  /**
+   * Takes a gap or reset notice of such a topic, in its place in the
+   * stream: a gap stands where the missing seqs would have been, a reset
+   * comes before the first message of the new epoch.
+   */
+  deliverNotice(notice: EncodedNotice): void;
 }
 
 /**
- * Routes every published message to the recipients whose patterns match
- * its topic, through the subscription index rather than a scan of all
- * sessions.
+ * Routes every published message and notice to the recipients whose
+ * patterns match its topic, through the subscription index rather than a
+ * scan of all sessions.
  */
 export class Fanout {
   readonly graph: TopicGraph;
   readonly index = new SubscriptionIndex<Recipient>();
   #delivered = 0;
+  #notices = 0;
 
   constructor(graph: TopicGraph) {
     this.graph = graph;
@@ -56,8 +89,45 @@ export class Fanout {
     return envelope;
   }
 
-  /** Deliveries handed to recipients since start. */
+  /**
+   * Reserves `count` seqs of `topic` that will never carry a message (see
+   * `TopicGraph.publishGap`) and announces them to every recipient of the
+   * topic. Throws what publishGap throws, having delivered nothing.
+   */
+  publishGap(topic: string, count: number, reason: string): GapNotice {
+    const gap = this.graph.publishGap(topic, count, reason);
+    this.#announce(gap);
+    return gap;
+  }
+
+  /**
+   * Starts a new epoch of `topic` (see `TopicGraph.resetEpoch`) and tells
+   * every recipient of the topic, before any message of the new epoch.
+   */
+  publishReset(topic: string, reason: string): ResetNotice {
+    const reset = this.graph.resetEpoch(topic, reason);
+    this.#announce(reset);
+    return reset;
+  }
+
+  /** Deliveries of messages handed to recipients since start. */
   get delivered(): number {
     return this.#delivered;
+  }
+
+  /** Deliveries of gap and reset notices handed to recipients since start. */
+  get noticesDelivered(): number {
+    return this.#notices;
+  }
+
+  #announce(notice: GapNotice | ResetNotice): void {
+    const recipients = this.index.match(notice.topic);
+    if (recipients.length === 0) return;
+
+    const encoded = new EncodedNotice(notice);
+    for (const recipient of recipients) {
+      recipient.deliverNotice(encoded);
+    }
+    this.#notices += recipients.length;
   }
 }

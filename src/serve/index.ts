@@ -1,2 +1,9 @@
+/**
+ * Fan-out: routes each published message and notice to the sessions that
+ * want it, encoded once per wire format. The client protocols live in
+ * `ws/` (and later `grpc/`), each behind its own index.
+ */
+
 export type { Recipient } from "./fanout.js";
-export { EncodedEnvelope, Fanout } from "./fanout.js";
+export { EncodedEnvelope, EncodedNotice, Fanout } from "./fanout.js";
+export { encodeNoticeJson, encodeResetJson } from "./notice-json.js";

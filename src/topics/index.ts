@@ -1,7 +1,19 @@
 /**
  * Topic names and patterns, the subscription index that fan-out consults
- * for every message, and the topic graph that orders messages per topic.
+ * for every message, and the topic graph that orders messages per topic,
+ * keeps their recent history and replays it to resuming subscribers.
  */
+
+export { createEpoch } from "./envelope-stamp.js";
+export type {
+  GapNotice,
+  HistoryItem,
+  MessageItem,
+  ReplayItem,
+  ResetNotice,
+  ResumePoint,
+} from "./notices.js";
+export { NoticeReason } from "./notices.js";
 
 export type {
   SubscriptionIndexOptions,
@@ -21,4 +33,4 @@ export {
   validateTopic,
 } from "./topic.js";
 export type { TopicGraphOptions, TopicInfo } from "./topic-graph.js";
-export { createEpoch, TopicGraph } from "./topic-graph.js";
+export { TopicGraph } from "./topic-graph.js";

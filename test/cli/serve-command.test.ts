@@ -35,7 +35,7 @@ describe("tributary serve", () => {
         "  - { id: g, sources: [nobody] }",
       ].join("\n"),
     );
-    const cli = new CliProcess(["serve", "--config", file]);
+    const cli = new CliProcess(["serve", "--config", file, "--data-dir", dir]);
     assert.equal(await cli.exited(), 2);
     assert.match(cli.stderr, /2 problems|3 problems/);
     assert.match(cli.stderr, /sources\[0\]\.url: /);
@@ -48,7 +48,7 @@ describe("tributary serve", () => {
     await writeFile(
       file,
       [
-        "server: { port: 0 }",
+        "server: { port: 0, grpcPort: 0 }",
         "sources:",
         `  - id: feed`,
         `    url: ${upstream.url}`,
@@ -61,6 +61,8 @@ describe("tributary serve", () => {
       file,
       "--log-format",
       "json",
+      "--data-dir",
+      dir,
     ]);
     try {
       await waitFor(
@@ -92,13 +94,15 @@ describe("tributary serve", () => {
 
   it("says so when the port is taken", async () => {
     const file = join(dir, "taken.yaml");
-    await writeFile(file, `server: { port: ${upstream.port} }\n`);
+    await writeFile(file, `server: { port: ${upstream.port}, grpcPort: 0 }\n`);
     const cli = new CliProcess([
       "serve",
       "--config",
       file,
       "--log-format",
       "json",
+      "--data-dir",
+      dir,
     ]);
     assert.equal(await cli.exited(), 1);
     assert.match(cli.stdout, /address is in use/);

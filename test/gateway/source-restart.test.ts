@@ -41,7 +41,8 @@ describe("an upstream restarted mid-stream", () => {
 
     await upstream.stop();
     await waitFor("the source to notice", () => {
-      const health = gw?.gateway.sources.get("feed")?.connection.currentHealth;
+      const health =
+        gw?.gateway.topology.sources.get("feed")?.connection?.currentHealth;
       return health?.state !== "up";
     });
     upstream = new TestUpstream();

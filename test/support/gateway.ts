@@ -1,5 +1,5 @@
 import { parseConfig } from "../../src/config/index.js";
-import { Gateway } from "../../src/gateway/index.js";
+import { Gateway, type GatewayOptions } from "../../src/gateway/index.js";
 import { createSilentLogger } from "../../src/telemetry/index.js";
 
 /** A gateway on a free port with a silent logger, and its client URL. */
@@ -16,12 +16,13 @@ export interface RunningGateway {
  */
 export async function startGateway(
   config: Record<string, unknown>,
+  options: GatewayOptions = {},
 ): Promise<RunningGateway> {
   const parsed = parseConfig({
     ...config,
-    server: { host: "127.0.0.1", port: 0 },
+    server: { host: "127.0.0.1", port: 0, grpcPort: 0 },
   });
-  const gateway = new Gateway(parsed, createSilentLogger());
+  const gateway = new Gateway(parsed, createSilentLogger(), options);
   const { port } = await gateway.start();
   return {
     gateway,
@@ -30,6 +31,9 @@ export async function startGateway(
     stop: () => gateway.stop(),
   };
 }
+
+/** A `json` codec that puts `{"a":..,"b":..}` frames on topic `a.b`. */
+export const AB_CODEC = { format: "json", topic: "{/a}.{/b}", data: "/" };
 
 /** Fast reconnects so tests about restarts finish quickly. */
 export const FAST_RECONNECT = {

@@ -2,7 +2,8 @@ import type { WsErrorCode } from "./error-codes.js";
 
 /**
  * Encoders for the gateway's replies of the JSON client protocol. The
- * high-volume `message` and `gap` frames live in `src/codecs/wire-json.ts`.
+ * stream frames live elsewhere: `message` and `gap` in
+ * `src/codecs/wire-json.ts`, `reset` in `../notice-json.ts`.
  */
 
 export function subscribedFrame(
@@ -29,17 +30,4 @@ export function errorFrame(
   message: string,
 ): string {
   return JSON.stringify({ type: "error", id, code, message });
-}
-
-/**
- * Tells a resuming client that the topic's sequence history it knew is
- * gone: `epoch` is the topic's current epoch (absent when the topic has no
- * messages yet), and seqs restart there.
- */
-export function resetFrame(
-  topic: string,
-  epoch: string | undefined,
-  reason: string,
-): string {
-  return JSON.stringify({ type: "reset", topic, epoch, reason });
 }

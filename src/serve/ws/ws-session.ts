@@ -1,12 +1,18 @@
 import type { Logger } from "pino";
 import { type RawData, WebSocket } from "ws";
-import { encodeGapJson } from "../../codecs/index.js";
+import { encodeMessageJson } from "../../codecs/index.js";
 import {
-  TopicError,
-  validatePattern,
-  validateTopic,
+  matchesPattern,
+  type ReplayItem,
+  type ResumePoint,
 } from "../../topics/index.js";
-import type { EncodedEnvelope, Fanout, Recipient } from "../fanout.js";
+import type {
+  EncodedEnvelope,
+  EncodedNotice,
+  Fanout,
+  Recipient,
+} from "../fanout.js";
+import { encodeNoticeJson } from "../notice-json.js";
 import {
   type ClientRequest,
   parseClientRequest,
@@ -15,9 +21,14 @@ import {
 } from "./client-request.js";
 import { ProtocolError, WsCloseCode, WsErrorCode } from "./error-codes.js";
 import {
+  asProtocolError,
+  checkPattern,
+  checkResumeTopic,
+  rawToString,
+} from "./request-checks.js";
+import {
   errorFrame,
   pongFrame,
-  resetFrame,
   subscribedFrame,
   unsubscribedFrame,
 } from "./server-frames.js";
@@ -33,15 +44,31 @@ export interface WsSessionLimits {
 export interface WsSessionStats {
   requests: number;
   errors: number;
-  /** Messages written to the socket. */
+  /** Messages written to the socket, replayed ones included. */
   delivered: number;
-  /** Messages not written because the session was closing or too slow. */
+  /** Messages of those that came from a topic's history on resume. */
+  replayed: number;
+  /** Gap notices written, live and replayed. */
+  gaps: number;
+  /** Reset notices written, live and replayed. */
+  resets: number;
+  /**
+   * Messages and notices not written because the session was closing or
+   * too slow.
+   */
   dropped: number;
 }
 
 /**
  * One client on `/ws`. It owns the client's patterns in the fan-out index
  * and removes all of them when the socket closes.
+ *
+ * A `subscribe` with `resume` is answered with `subscribed`, then, for each
+ * resumed topic that one of the session's patterns matches, what
+ * `TopicGraph.replay` gives (messages, gap and reset notices), then the
+ * live stream. Resume points of topics no pattern matches are ignored. A
+ * resume point for a topic the session already receives live is replayed
+ * as asked, which may repeat what this session was sent before.
  */
 export class WsSession implements Recipient {
   readonly id: string;
@@ -52,6 +79,9 @@ export class WsSession implements Recipient {
     requests: 0,
     errors: 0,
     delivered: 0,
+    replayed: 0,
+    gaps: 0,
+    resets: 0,
     dropped: 0,
   };
 
@@ -84,20 +114,12 @@ export class WsSession implements Recipient {
 
   /** Writes a message frame shared with every other recipient. */
   deliver(message: EncodedEnvelope): void {
-    if (this.#socket.readyState !== WebSocket.OPEN) {
-      this.stats.dropped++;
-      return;
-    }
-    if (this.#socket.bufferedAmount > this.#limits.maxSessionBufferedBytes) {
-      this.stats.dropped++;
-      this.close(
-        WsCloseCode.POLICY_VIOLATION,
-        "slow consumer: send buffer limit exceeded",
-      );
-      return;
-    }
-    this.#socket.send(message.json, { binary: false });
-    this.stats.delivered++;
+    if (this.#write(message.json)) this.stats.delivered++;
+  }
+
+  /** Writes a gap or reset frame shared with every other recipient. */
+  deliverNotice(notice: EncodedNotice): void {
+    if (this.#write(notice.json)) this.#countNotice(notice.notice.type);
   }
 
   /** Closes the session; its subscriptions go when the socket closes. */
@@ -169,31 +191,47 @@ export class WsSession implements Recipient {
       this.#fanout.index.add(pattern, this);
     }
     this.#sendText(subscribedFrame(request.id, request.topics));
+    // Same synchronous turn as the index change above: no message can be
+    // published between the replay and the live stream, so the seam has
+    // neither a duplicate nor a hole.
     for (const [topic, point] of Object.entries(request.resume ?? {})) {
-      this.#announceMissed(topic, point.epoch, point.seq);
+      if (this.#wants(topic)) this.#replay(topic, point);
     }
   }
 
-  /**
-   * Topic history is not kept yet, so a resuming client cannot be sent
-   * what it missed; it is told exactly what that is instead.
-   */
-  #announceMissed(topic: string, epoch: string, seq: number): void {
-    const info = this.#fanout.graph.get(topic);
-    if (info === undefined || info.epoch !== epoch) {
-      this.#sendText(resetFrame(topic, info?.epoch, "epoch-unknown"));
+  /** True when one of the session's patterns matches `topic`. */
+  #wants(topic: string): boolean {
+    for (const pattern of this.patterns) {
+      if (matchesPattern(pattern, topic)) return true;
+    }
+    return false;
+  }
+
+  /** Writes what the client missed of `topic` since `point`. */
+  #replay(topic: string, point: ResumePoint): void {
+    const items = this.#fanout.graph.replay(topic, point);
+    for (const item of items) this.#writeReplayed(item);
+    this.#log.debug(
+      { topic, epoch: point.epoch, seq: point.seq, items: items.length },
+      "replayed topic history",
+    );
+  }
+
+  #writeReplayed(item: ReplayItem): void {
+    if (item.type === "message") {
+      // Encoded per session: a replay is one client's, nothing to share.
+      if (this.#write(encodeMessageJson(item.envelope))) {
+        this.stats.delivered++;
+        this.stats.replayed++;
+      }
       return;
     }
-    if (info.seq > seq) {
-      const gap = {
-        topic,
-        epoch,
-        fromSeq: seq + 1,
-        toSeq: info.seq,
-        reason: "history-unavailable",
-      };
-      this.#sendBuffer(encodeGapJson(gap));
-    }
+    if (this.#write(encodeNoticeJson(item))) this.#countNotice(item.type);
+  }
+
+  #countNotice(type: "gap" | "reset"): void {
+    if (type === "gap") this.stats.gaps++;
+    else this.stats.resets++;
   }
 
   #unsubscribe(request: UnsubscribeRequest): void {
@@ -225,50 +263,24 @@ export class WsSession implements Recipient {
     if (this.#socket.readyState === WebSocket.OPEN) this.#socket.send(frame);
   }
 
-  #sendBuffer(frame: Buffer): void {
-    if (this.#socket.readyState === WebSocket.OPEN) {
-      this.#socket.send(frame, { binary: false });
+  /**
+   * Writes a stream frame (message or notice) unless the session is
+   * closing, or is too slow and gets cut off; true when written.
+   */
+  #write(frame: Buffer): boolean {
+    if (this.#socket.readyState !== WebSocket.OPEN) {
+      this.stats.dropped++;
+      return false;
     }
+    if (this.#socket.bufferedAmount > this.#limits.maxSessionBufferedBytes) {
+      this.stats.dropped++;
+      this.close(
+        WsCloseCode.POLICY_VIOLATION,
+        "slow consumer: send buffer limit exceeded",
+      );
+      return false;
+    }
+    this.#socket.send(frame, { binary: false });
+    return true;
   }
-}
-
-/** Keeps a bug in request handling from taking the process down. */
-function asProtocolError(err: unknown): ProtocolError {
-  if (err instanceof ProtocolError) return err;
-  return new ProtocolError(
-    WsErrorCode.INTERNAL,
-    "the gateway failed to handle this request; it has been logged",
-  );
-}
-
-function checkPattern(pattern: string, requestId: string | undefined): void {
-  try {
-    validatePattern(pattern);
-  } catch (err) {
-    if (!(err instanceof TopicError)) throw err;
-    throw new ProtocolError(
-      WsErrorCode.INVALID_PATTERN,
-      err.message,
-      requestId,
-    );
-  }
-}
-
-function checkResumeTopic(topic: string, requestId: string | undefined): void {
-  try {
-    validateTopic(topic);
-  } catch (err) {
-    if (!(err instanceof TopicError)) throw err;
-    throw new ProtocolError(
-      WsErrorCode.INVALID_TOPIC,
-      `resume: ${err.message}`,
-      requestId,
-    );
-  }
-}
-
-function rawToString(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
-  if (data instanceof ArrayBuffer) return Buffer.from(data).toString("utf8");
-  return data.toString("utf8");
 }

@@ -1,0 +1,212 @@
+import type { Observable } from "rxjs";
+import type { GroupConfig, SourceConfig } from "../config/index.js";
+import type { SourceHealth, SourceState } from "../sources/index.js";
+
+/**
+ * What the control plane (gRPC ControlService, the CLI through it) may see
+ * and change in a running gateway. Changes are applied whole or not at all
+ * and persisted in the state file before the promise resolves.
+ */
+export interface GatewayControl {
+  /**
+   * Adds a source from a config-file-shaped object (`sources[]` entry) and
+   * connects it. Throws ControlError INVALID_ARGUMENT (field path relative
+   * to the source, like `codec.topic`) or ALREADY_EXISTS.
+   */
+  addSource(raw: unknown): Promise<SourceView>;
+  /** Replaces a source's settings and reconnects it; NOT_FOUND. */
+  updateSource(raw: unknown): Promise<SourceView>;
+  /**
+   * Removes a source; NOT_FOUND, or FAILED_PRECONDITION when it is the last
+   * member of a group other than its own group of one.
+   */
+  removeSource(id: string): Promise<void>;
+  /** NOT_FOUND when there is no such source. */
+  getSource(id: string): SourceView;
+  /** Every source, sorted by id. */
+  listSources(): SourceView[];
+  /** Disconnects and holds the source down, persisted; NOT_FOUND. */
+  pauseSource(id: string): Promise<SourceView>;
+  /** Reconnects a paused source; NOT_FOUND. */
+  resumeSource(id: string): Promise<SourceView>;
+
+  /**
+   * Creates or replaces a group from a config-file-shaped object
+   * (`groups[]` entry). INVALID_ARGUMENT (field path like `sources[1]`) for
+   * an unknown member, FAILED_PRECONDITION for a member of another group.
+   */
+  setGroup(raw: unknown): Promise<GroupView>;
+  /** Removes a group; its members become groups of one. NOT_FOUND. */
+  removeGroup(id: string): Promise<void>;
+  /** Every group, sorted by id (groups of one are not listed). */
+  listGroups(): GroupView[];
+  /**
+   * Forces the active member of an active-standby group. NOT_FOUND,
+   * INVALID_ARGUMENT (not a member, or not active-standby),
+   * FAILED_PRECONDITION (the member is not healthy).
+   */
+  failover(group: string, source: string): GroupView;
+
+  /** Topics matching `pattern` (all when absent), sorted; INVALID_ARGUMENT. */
+  listTopics(pattern?: string): TopicView[];
+  /** Every connected subscriber, sorted by id. */
+  listClients(): ClientView[];
+  /** Closes one client's session with `reason`; NOT_FOUND. */
+  disconnectClient(id: string, reason: string): void;
+
+  /** Everything that happens from the moment of subscription. Hot. */
+  readonly events: Observable<GatewayEvent>;
+}
+
+/** Where a source or group came from. */
+export type Origin = "config" | "control";
+
+/** Counters of one source since it was added. */
+export interface SourceCounters {
+  readonly frames: number;
+  readonly translated: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly connects: number;
+  /** Frames per second over the last few seconds. */
+  readonly frameRate: number;
+}
+
+export interface SourceView {
+  readonly config: SourceConfig;
+  /** `paused` while held down by pauseSource. */
+  readonly health: SourceHealth;
+  readonly counters: SourceCounters;
+  /** The group it belongs to; its own id for a group of one. */
+  readonly group: string;
+  readonly origin: Origin;
+}
+
+export interface GroupMemberView {
+  readonly id: string;
+  readonly priority: number;
+  readonly health: SourceHealth;
+  readonly accepted: number;
+  readonly duplicates: number;
+}
+
+export interface GroupView {
+  readonly config: GroupConfig;
+  readonly members: readonly GroupMemberView[];
+  /** The active member of an active-standby group, when one is healthy. */
+  readonly active?: string;
+  readonly origin: Origin;
+}
+
+export interface TopicView {
+  readonly topic: string;
+  readonly seq: number;
+  readonly epoch: string;
+  readonly messages: number;
+  readonly lastMessageAt: number;
+  /** Messages per second over the last few seconds. */
+  readonly messageRate: number;
+  readonly subscribers: number;
+  /** Lineage: the sources that have fed the topic, sorted. */
+  readonly sources: readonly string[];
+  readonly gaps: number;
+}
+
+export type Transport = "websocket" | "grpc";
+
+export interface ClientView {
+  readonly id: string;
+  readonly transport: Transport;
+  readonly remoteAddress: string;
+  readonly subscriptions: readonly string[];
+  readonly queueDepth: number;
+  readonly sent: number;
+  readonly dropped: number;
+  readonly connectedAt: number;
+  /** The negotiated WebSocket subprotocol; "" for gRPC. */
+  readonly protocol: string;
+}
+
+/** What WatchEvents streams; `at` is ms since the Unix epoch. */
+export type GatewayEvent =
+  | {
+      readonly type: "source-health";
+      readonly source: string;
+      readonly from: SourceState;
+      readonly to: SourceHealth;
+      readonly at: number;
+    }
+  | {
+      readonly type: "source";
+      readonly source: string;
+      readonly change: Change;
+      readonly at: number;
+    }
+  | {
+      readonly type: "group";
+      readonly group: string;
+      readonly change: Change;
+      readonly at: number;
+    }
+  | {
+      readonly type: "failover";
+      readonly group: string;
+      readonly from?: string;
+      readonly to?: string;
+      readonly reason: string;
+      readonly at: number;
+    }
+  | {
+      readonly type: "client";
+      readonly client: string;
+      readonly transport: Transport;
+      readonly connected: boolean;
+      readonly remoteAddress: string;
+      readonly reason?: string;
+      readonly at: number;
+    };
+
+export type Change = "added" | "updated" | "removed" | "paused" | "resumed";
+
+/** The error vocabulary of control operations, named after gRPC codes. */
+export type ControlErrorCode =
+  | "INVALID_ARGUMENT"
+  | "NOT_FOUND"
+  | "ALREADY_EXISTS"
+  | "FAILED_PRECONDITION";
+
+/** One thing wrong with a request, located by its field path. */
+export interface ControlProblem {
+  /** Relative to the object passed in, like `codec.topic`; "" for all. */
+  readonly field: string;
+  readonly message: string;
+}
+
+/**
+ * A refused control operation. Validation failures carry every problem
+ * found, each with its field, so a transport can prefix its own path
+ * (`source.codec.topic`) and name them all.
+ */
+export class ControlError extends Error {
+  readonly code: ControlErrorCode;
+  readonly problems: readonly ControlProblem[];
+
+  constructor(
+    code: ControlErrorCode,
+    message: string,
+    problems: readonly ControlProblem[] = [],
+  ) {
+    super(message);
+    this.name = "ControlError";
+    this.code = code;
+    this.problems = problems;
+  }
+
+  /** An INVALID_ARGUMENT listing `problems` as `field: message; ...`. */
+  static invalid(problems: readonly ControlProblem[]): ControlError {
+    const text = problems
+      .map((p) => (p.field === "" ? p.message : `${p.field}: ${p.message}`))
+      .join("; ");
+    return new ControlError("INVALID_ARGUMENT", text, problems);
+  }
+}

@@ -1,0 +1,129 @@
+import type { Fanout } from "../serve/index.js";
+import type { WsGateway } from "../serve/ws/index.js";
+import type { TopicGraph } from "../topics/index.js";
+import type {
+  ClientView,
+  GroupMemberView,
+  GroupView,
+  SourceView,
+  TopicView,
+} from "./control-api.js";
+import type { RateSampler } from "./rate-sampler.js";
+import { memberIds, type SourceRuntime, type Topology } from "./topology.js";
+
+/** Builds the read-only views the control plane returns. */
+export class GatewayViews {
+  readonly #topology: Topology;
+  readonly #graph: TopicGraph;
+  readonly #fanout: Fanout;
+  readonly #ws: WsGateway;
+  readonly #rates: RateSampler;
+
+  constructor(parts: {
+    topology: Topology;
+    graph: TopicGraph;
+    fanout: Fanout;
+    ws: WsGateway;
+    rates: RateSampler;
+  }) {
+    this.#topology = parts.topology;
+    this.#graph = parts.graph;
+    this.#fanout = parts.fanout;
+    this.#ws = parts.ws;
+    this.#rates = parts.rates;
+  }
+
+  /** The counters the rate sampler follows, keyed by kind and id. */
+  *counters(): Iterable<[string, number]> {
+    for (const [id, runtime] of this.#topology.sources) {
+      yield [`source:${id}`, runtime.translator.stats.frames];
+    }
+    for (const topic of this.#graph.list()) {
+      yield [`topic:${topic.topic}`, topic.messages];
+    }
+  }
+
+  source(runtime: SourceRuntime): SourceView {
+    const stats = runtime.translator.stats;
+    return {
+      config: runtime.config,
+      health: this.#topology.healthOf(runtime),
+      counters: {
+        frames: stats.frames,
+        translated: stats.messages,
+        skipped: stats.skipped,
+        failed: stats.failed,
+        connects: runtime.connects,
+        frameRate: this.#rates.rate(`source:${runtime.config.id}`),
+      },
+      group: runtime.group ?? runtime.config.id,
+      origin: runtime.origin,
+    };
+  }
+
+  group(id: string): GroupView | undefined {
+    const group = this.#topology.groups.get(id);
+    if (group === undefined) return undefined;
+    const stats = group.pipeline.stats;
+    const members: GroupMemberView[] = memberIds(group.config).map(
+      (member, i) => {
+        const runtime = this.#topology.sources.get(member);
+        const entry = group.config.sources[i];
+        const counts = stats.dedupe.sources[member];
+        return {
+          id: member,
+          priority: typeof entry === "object" ? (entry.priority ?? 0) : 0,
+          health: runtime
+            ? this.#topology.healthOf(runtime)
+            : { state: "down", reason: "no such source", since: 0 },
+          accepted: counts?.accepted ?? 0,
+          duplicates: counts?.duplicates ?? 0,
+        };
+      },
+    );
+    return {
+      config: group.config,
+      members,
+      active: group.pipeline.active,
+      origin: group.origin,
+    };
+  }
+
+  topics(pattern: string | undefined): TopicView[] {
+    return this.#graph.list(pattern).map((info) => ({
+      topic: info.topic,
+      seq: info.seq,
+      epoch: info.epoch,
+      messages: info.messages,
+      lastMessageAt: info.lastMessageAt,
+      messageRate: this.#rates.rate(`topic:${info.topic}`),
+      subscribers: this.#fanout.index.match(info.topic).length,
+      sources: [...info.sources].sort(),
+      gaps: info.gaps ?? 0,
+    }));
+  }
+
+  clients(): ClientView[] {
+    return [...this.#ws.sessions.values()]
+      .map((session) => ({
+        id: session.id,
+        transport: "websocket" as const,
+        remoteAddress: session.remoteAddress,
+        subscriptions: [...session.patterns].sort(),
+        queueDepth: 0,
+        sent: session.stats.delivered,
+        dropped: session.stats.dropped,
+        connectedAt: session.connectedAt,
+        protocol: "tributary.v1.json",
+      }))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** Closes a client's session; false when there is no such client. */
+  disconnect(id: string, reason: string): boolean {
+    const session = this.#ws.sessions.get(id);
+    if (session === undefined) return false;
+    session.close(1008, reason || "disconnected by an operator");
+    return true;
+  }
+}
