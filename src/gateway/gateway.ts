@@ -58,6 +58,16 @@ export class Gateway {
       fanout: this.fanout,
       limits: config.limits,
       logger,
+      onSessionChange: ({ session, connected, reason }) =>
+        this.#control?.report({
+          type: "client",
+          client: session.id,
+          transport: "websocket",
+          connected,
+          remoteAddress: session.remoteAddress,
+          reason,
+          at: Date.now(),
+        }),
     });
     this.topology = new Topology({
       logger,
@@ -180,11 +190,21 @@ export class Gateway {
       case "message":
         this.fanout.publish(event.message);
         return;
+      // Clients get a stable reason code; the pipeline's wording, which
+      // names sources and numbers, goes to the log for the operator.
       case "gap":
-        this.fanout.publishGap(event.topic, event.count, event.reason);
+        this.#log.warn(
+          { topic: event.topic, count: event.count, detail: event.reason },
+          "messages missing from every source",
+        );
+        this.fanout.publishGap(event.topic, event.count, "missing-upstream");
         return;
       case "reset":
-        this.fanout.publishReset(event.topic, event.reason);
+        this.#log.warn(
+          { topic: event.topic, detail: event.reason },
+          "upstream sequence restarted; new topic epoch",
+        );
+        this.fanout.publishReset(event.topic, "upstream-reset");
         return;
     }
   }

@@ -114,7 +114,7 @@ export class GatewayViews {
         sent: session.stats.delivered,
         dropped: session.stats.dropped,
         connectedAt: session.connectedAt,
-        protocol: "tributary.v1.json",
+        protocol: session.protocol,
       }))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }

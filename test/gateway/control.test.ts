@@ -184,6 +184,34 @@ describe("the control layer of a running gateway", () => {
     await again.stop();
   });
 
+  it("lists clients, reports them coming and going, and kicks one", async () => {
+    gw = await startGateway({});
+    const events: GatewayEvent[] = [];
+    gw.gateway.control.events.subscribe((e) => events.push(e));
+    const client = await TestClient.connect(gw.wsUrl);
+    await client.subscribe(["b.*", "a.>"]);
+
+    const [view] = gw.gateway.control.listClients();
+    assert.equal(view?.transport, "websocket");
+    assert.deepEqual(view?.subscriptions, ["a.>", "b.*"]);
+    assert.equal(view?.protocol, "tributary.v1.json");
+    assert.ok(
+      events.some((e) => e.type === "client" && e.connected),
+      "a connect event",
+    );
+
+    gw.gateway.control.disconnectClient(view?.id ?? "", "maintenance");
+    await waitFor("the kick", () => client.closed !== undefined);
+    assert.deepEqual(client.closed, { code: 1008, reason: "maintenance" });
+    await waitFor("a disconnect event", () =>
+      events.some((e) => e.type === "client" && !e.connected),
+    );
+    const missing = await rejection(() =>
+      gw?.gateway.control.disconnectClient("ws-999", "x"),
+    );
+    assert.equal(missing.code, "NOT_FOUND");
+  });
+
   it("keeps control-plane changes across a restart", async () => {
     const config = {
       sources: [sourceAt("from-file", one)],

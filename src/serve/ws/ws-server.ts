@@ -17,6 +17,16 @@ export interface WsGatewayOptions {
   readonly fanout: Fanout;
   readonly limits: WsSessionLimits & { readonly maxClientFrameBytes: number };
   readonly logger: Logger;
+  /** Told of every session that opens or closes, for WatchEvents. */
+  readonly onSessionChange?: (change: WsSessionChange) => void;
+}
+
+/** A session opening or closing. */
+export interface WsSessionChange {
+  readonly session: WsSession;
+  readonly connected: boolean;
+  /** On close: the close code and reason, as `1000 bye`. */
+  readonly reason?: string;
 }
 
 /**
@@ -63,7 +73,15 @@ export class WsGateway {
         logger: this.#log,
       });
       this.sessions.set(id, session);
-      ws.once("close", () => this.sessions.delete(id));
+      this.#options.onSessionChange?.({ session, connected: true });
+      ws.once("close", (code, reason) => {
+        this.sessions.delete(id);
+        this.#options.onSessionChange?.({
+          session,
+          connected: false,
+          reason: `${code} ${reason.toString()}`.trim(),
+        });
+      });
       this.#log.info(
         { client: id, remote, protocol: ws.protocol || "(default)" },
         "client connected",

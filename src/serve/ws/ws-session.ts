@@ -74,6 +74,8 @@ export class WsSession implements Recipient {
   readonly id: string;
   readonly remoteAddress: string;
   readonly connectedAt = Date.now();
+  /** The negotiated subprotocol; the JSON one when none was asked for. */
+  readonly protocol: string;
   readonly patterns = new Set<string>();
   readonly stats: WsSessionStats = {
     requests: 0,
@@ -98,6 +100,7 @@ export class WsSession implements Recipient {
   ) {
     this.id = id;
     this.remoteAddress = remoteAddress;
+    this.protocol = socket.protocol || "tributary.v1.json";
     this.#socket = socket;
     this.#fanout = options.fanout;
     this.#limits = options.limits;
