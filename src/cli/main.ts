@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
+import { registerCtlCommand } from "./ctl-command.js";
 import { registerDemoCommand } from "./demo-command.js";
 import { registerServeCommand } from "./serve-command.js";
 import { registerTapCommand } from "./tap-command.js";
@@ -24,6 +25,7 @@ const program = new Command("tributary")
 registerServeCommand(program);
 registerDemoCommand(program);
 registerTapCommand(program);
+registerCtlCommand(program);
 
 await program.parseAsync(process.argv);
 

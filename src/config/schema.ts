@@ -182,12 +182,24 @@ export const limitsSchema = z.strictObject({
     .default(16 * 1024 * 1024),
   /** Patterns one session may hold at once. */
   maxSubscriptionsPerSession: z.number().int().positive().default(1_000),
-  /** Bytes a session may have buffered in its socket before it is cut. */
+  /**
+   * Payload bytes a session may queue while its client is behind; past it
+   * the slow-consumer policy applies.
+   */
   maxSessionBufferedBytes: z
     .number()
     .int()
     .positive()
     .default(8 * 1024 * 1024),
+  /** Messages a session may queue while its client is behind. */
+  maxSessionQueueMessages: z.number().int().positive().default(10_000),
+  /**
+   * `drop-oldest` (announced with gaps), `conflate` (latest per topic and
+   * key, then drop-oldest) or `disconnect` (close 1008).
+   */
+  slowConsumerPolicy: z
+    .enum(["drop-oldest", "conflate", "disconnect"])
+    .default("drop-oldest"),
   /** Messages kept per topic for resuming clients. */
   historyMessages: z.number().int().nonnegative().default(1_000),
   /** Oldest message kept per topic for resuming clients. */
@@ -207,6 +219,8 @@ export const configSchema = z.strictObject({
     maxSourceFrameBytes: 16 * 1024 * 1024,
     maxSubscriptionsPerSession: 1_000,
     maxSessionBufferedBytes: 8 * 1024 * 1024,
+    maxSessionQueueMessages: 10_000,
+    slowConsumerPolicy: "drop-oldest",
     historyMessages: 1_000,
     historyMaxAgeMs: 300_000,
   }),

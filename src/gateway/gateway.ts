@@ -3,6 +3,11 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { Config } from "../config/index.js";
 import type { GroupEvent } from "../pipeline/index.js";
+import {
+  createGrpcServer,
+  type GrpcServer,
+  isLoopback,
+} from "../serve/grpc/index.js";
 import { Fanout } from "../serve/index.js";
 import { WsGateway } from "../serve/ws/index.js";
 import { emptyOverlay, StateFile } from "../state/index.js";
@@ -43,6 +48,8 @@ export class Gateway {
   readonly #rates: RateSampler;
   readonly #views: GatewayViews;
   #control: ControlLayer | undefined;
+  #grpc: GrpcServer | undefined;
+  #grpcPort = 0;
   #ready = false;
 
   constructor(config: Config, logger: Logger, options: GatewayOptions = {}) {
@@ -114,19 +121,27 @@ export class Gateway {
   async start(): Promise<AddressInfo> {
     await this.#build();
     await this.#listen();
+    await this.#startGrpc();
     this.topology.start();
     this.#rates.start();
     this.#ready = true;
+    this.#grpc?.setServing(true);
     const address = this.address;
     this.#log.info(
       {
         host: address.address,
         port: address.port,
+        grpcPort: this.#grpcPort,
         sources: this.topology.sources.size,
       },
       "gateway listening",
     );
     return address;
+  }
+
+  /** The port gRPC listens on; valid after start(). */
+  get grpcPort(): number {
+    return this.#grpcPort;
   }
 
   /** Where the HTTP and WebSocket server listens; valid after start(). */
@@ -137,7 +152,9 @@ export class Gateway {
   /** Closes client sessions and sources, then the HTTP server. */
   async stop(): Promise<void> {
     this.#ready = false;
+    this.#grpc?.setServing(false);
     this.#rates.stop();
+    await this.#grpc?.stop();
     this.ws.close();
     const closed = new Promise<void>((resolve) =>
       this.#http.close(() => resolve()),
@@ -172,6 +189,30 @@ export class Gateway {
       state,
       overlay,
     });
+  }
+
+  /**
+   * Starts gRPC on `server.grpcPort`. Without control tokens the control
+   * plane is unauthenticated, so it is bound to loopback whatever
+   * `server.host` says, and the log says so.
+   */
+  async #startGrpc(): Promise<void> {
+    const { server, auth } = this.config;
+    let host = server.host;
+    if (auth.control.tokens.length === 0 && !isLoopback(host)) {
+      this.#log.warn(
+        { host, grpcHost: "127.0.0.1" },
+        "no control tokens configured: gRPC listens on loopback only",
+      );
+      host = "127.0.0.1";
+    }
+    this.#grpc = createGrpcServer({
+      control: this.control,
+      config: { ...server, host },
+      auth,
+      logger: this.#log,
+    });
+    this.#grpcPort = await this.#grpc.start();
   }
 
   async #listen(): Promise<void> {

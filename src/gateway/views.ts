@@ -110,9 +110,9 @@ export class GatewayViews {
         transport: "websocket" as const,
         remoteAddress: session.remoteAddress,
         subscriptions: [...session.patterns].sort(),
-        queueDepth: 0,
-        sent: session.stats.delivered,
-        dropped: session.stats.dropped,
+        queueDepth: session.delivery.queued,
+        sent: session.delivery.delivered,
+        dropped: session.delivery.dropped,
         connectedAt: session.connectedAt,
         protocol: session.protocol,
       }))

@@ -77,11 +77,6 @@ export class ActiveSelector {
     return this.current?.id;
   }
 
-  /** The members in the order they were added. */
-  get snapshot(): readonly Readonly<SelectorMember>[] {
-    return [...this.members.values()];
-  }
-
   /** Adds a member of unknown health; it cannot be active until `up`. */
   add(id: string, priority: number): void {
     this.members.set(id, {

@@ -17,6 +17,7 @@ import { ActiveSelector, type ActiveSwitch } from "./active-selector.js";
 import { type Admission, createAdmission } from "./admission.js";
 import { type PipelineClock, systemClock } from "./clock.js";
 import type { FailoverEvent, GroupEvent } from "./group-events.js";
+import { createMember, type Member } from "./group-member.js";
 import type {
   GroupPipelineConfig,
   GroupPipelineStats,
@@ -30,20 +31,6 @@ import {
   StandbyBuffer,
   type StandbyBufferLimits,
 } from "./standby-buffer.js";
-
-/** One source being consumed by the group. */
-interface Member {
-  readonly id: string;
-  readonly priority: number;
-  readonly messages: Observable<SourceMessage>;
-  /** Emits once to stop consuming this member. */
-  readonly stop: Subject<void>;
-  readonly buffer: StandbyBuffer | undefined;
-  health: SourceHealth | undefined;
-  healthSubscription: Subscription | undefined;
-  /** Why it left, once it is leaving. */
-  exit: string;
-}
 
 /**
  * The stage of one group between its sources and the topic graph.
@@ -144,7 +131,7 @@ export class GroupPipeline {
       throw new RangeError(`priority must be finite, got ${priority}`);
     }
 
-    const member = this.createMember(sourceId, priority, messages);
+    const member = createMember(sourceId, priority, messages, this.newBuffer());
     this.members.set(sourceId, member);
     this.selector?.add(sourceId, priority);
     if (options.health === undefined) {
@@ -154,7 +141,10 @@ export class GroupPipeline {
       );
       this.noteHealth(member, assumed);
     } else {
-      member.healthSubscription = this.watchHealth(member, options.health);
+      member.healthSubscription = options.health.subscribe({
+        next: (state) => this.noteHealth(member, state),
+        error: (err: unknown) => this.healthFailed(member, err),
+      });
     }
     this.added.next(member);
   }
@@ -240,40 +230,17 @@ export class GroupPipeline {
     });
   }
 
-  private createMember(
-    id: string,
-    priority: number,
-    messages: Observable<SourceMessage>,
-  ): Member {
-    const { maxMessages, maxAgeMs } = this.buffers;
-    const buffer =
-      this.selector === undefined || this.config.dedupe.by === "none"
-        ? undefined
-        : new StandbyBuffer({ maxMessages, maxAgeMs }, this.clock);
-    return {
-      id,
-      priority,
-      messages,
-      stop: new Subject<void>(),
-      buffer,
-      health: undefined,
-      healthSubscription: undefined,
-      exit: "its stream ended",
-    };
+  /** A standby buffer, when this group replays on a switch. */
+  private newBuffer(): StandbyBuffer | undefined {
+    const replays =
+      this.selector !== undefined && this.config.dedupe.by !== "none";
+    return replays ? new StandbyBuffer(this.buffers, this.clock) : undefined;
   }
 
-  private watchHealth(
-    member: Member,
-    health: Observable<SourceHealth>,
-  ): Subscription {
-    return health.subscribe({
-      next: (state) => this.noteHealth(member, state),
-      error: (err: unknown) => {
-        this.logger.error({ err, source: member.id }, "health stream failed");
-        const down = healthDown("health stream failed", this.clock.now());
-        this.noteHealth(member, down);
-      },
-    });
+  private healthFailed(member: Member, err: unknown): void {
+    this.logger.error({ err, source: member.id }, "health stream failed");
+    const down = healthDown("health stream failed", this.clock.now());
+    this.noteHealth(member, down);
   }
 
   private noteHealth(member: Member, health: SourceHealth): void {

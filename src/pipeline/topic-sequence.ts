@@ -101,6 +101,9 @@ export class TopicSequence {
    */
   private admitRetired(message: SourceMessage, seq: number, now: number) {
     if (now - this.lastCurrentAt < this.host.resetGraceMs) {
+      // Its own mark still moves, so its restart is measured from there.
+      const before = this.retired.get(message.source) ?? seq;
+      this.retired.set(message.source, Math.max(before, seq));
       this.host.dropStale(message);
       return;
     }

@@ -7,3 +7,14 @@
 export type { Recipient } from "./fanout.js";
 export { EncodedEnvelope, EncodedNotice, Fanout } from "./fanout.js";
 export { encodeNoticeJson, encodeResetJson } from "./notice-json.js";
+export type {
+  QueueItem,
+  QueueSink,
+  SessionQueueOptions,
+  SessionQueueStats,
+  SlowConsumerPolicy,
+} from "./session-queue.js";
+export {
+  SessionQueue,
+  SLOW_CONSUMER,
+} from "./session-queue.js";

@@ -173,6 +173,23 @@ describe("GroupPipeline in active-standby", () => {
     assert.equal(group.active, "a");
   });
 
+  it("lets a preferred member that never failed take over at once", () => {
+    const a = new FakeMember("a", false);
+    const b = new FakeMember("b");
+    const { group, failovers } = start([[a], [b]], {
+      failback: { mode: "manual" },
+    });
+    assert.equal(group.active, "b");
+
+    a.up();
+
+    assert.equal(group.active, "a");
+    assert.equal(
+      failovers.at(-1)?.reason,
+      'source "a" is preferred and healthy',
+    );
+  });
+
   it("stays on the standby with manual failback", () => {
     const a = new FakeMember("a");
     const b = new FakeMember("b");

@@ -5,6 +5,8 @@ import { Subject } from "rxjs";
 import type { SourceMessage } from "../../src/envelope/index.js";
 import { GroupPipeline, PipelineError } from "../../src/pipeline/index.js";
 import { createLogger } from "../../src/telemetry/index.js";
+import { describeEvent, seqMessage } from "./events.js";
+import { ManualClock } from "./manual-clock.js";
 import { message } from "./messages.js";
 
 /** Subscribes to the output and collects "source:id" of what it emits. */
@@ -196,6 +198,63 @@ describe("GroupPipeline", () => {
     a.complete();
 
     assert.deepEqual(memberIds(group), ["b"]);
+  });
+
+  describe("with dedupe by seq", () => {
+    it("merges two lossy lines and announces what both lost", () => {
+      group.close();
+      const clock = new ManualClock();
+      group = new GroupPipeline({
+        id: "g",
+        dedupe: { by: "seq", gapWaitMs: 50 },
+        clock,
+      });
+      const events: string[] = [];
+      group.output.subscribe((event) => events.push(describeEvent(event)));
+      group.addSource("a", a);
+      group.addSource("b", b);
+
+      for (const seq of [1, 2, 4, 6]) a.next(seqMessage("a", seq));
+      for (const seq of [1, 3, 4, 6]) b.next(seqMessage("b", seq));
+      clock.advance(50);
+
+      assert.deepEqual(events, ["a:1", "a:2", "b:3", "a:4", "gap:5-5", "a:6"]);
+      assert.equal(group.stats.sequence?.gaps, 1);
+      assert.equal(group.stats.dedupe.duplicates, 3);
+      assert.equal(group.active, undefined);
+      assert.ok(group.stats.members.every((member) => member.active));
+    });
+
+    it("discards held messages and their timer on close", () => {
+      group.close();
+      const clock = new ManualClock();
+      group = new GroupPipeline({
+        id: "g",
+        dedupe: { by: "seq", gapWaitMs: 50 },
+        clock,
+      });
+      group.addSource("a", a);
+      a.next(seqMessage("a", 1));
+      a.next(seqMessage("a", 3));
+
+      group.close();
+
+      assert.equal(clock.pending, 0);
+    });
+  });
+
+  it("refuses standby buffer limits out of range", () => {
+    for (const standbyBuffer of [{ maxMessages: 0 }, { maxAgeMs: -1 }]) {
+      assert.throws(
+        () =>
+          new GroupPipeline({
+            id: "g",
+            dedupe: { by: "none" },
+            standbyBuffer,
+          }),
+        RangeError,
+      );
+    }
   });
 
   describe("close", () => {

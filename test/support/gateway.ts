@@ -7,6 +7,8 @@ export interface RunningGateway {
   readonly gateway: Gateway;
   readonly wsUrl: string;
   readonly httpUrl: string;
+  /** `127.0.0.1:<port>` of the gateway's gRPC server. */
+  readonly grpcAddress: string;
   stop(): Promise<void>;
 }
 
@@ -28,6 +30,7 @@ export async function startGateway(
     gateway,
     wsUrl: `ws://127.0.0.1:${port}/ws`,
     httpUrl: `http://127.0.0.1:${port}`,
+    grpcAddress: `127.0.0.1:${gateway.grpcPort}`,
     stop: () => gateway.stop(),
   };
 }

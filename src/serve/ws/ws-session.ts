@@ -1,18 +1,22 @@
 import type { Logger } from "pino";
 import { type RawData, WebSocket } from "ws";
-import { encodeMessageJson } from "../../codecs/index.js";
 import {
   matchesPattern,
   type ReplayItem,
   type ResumePoint,
 } from "../../topics/index.js";
-import type {
+import {
   EncodedEnvelope,
   EncodedNotice,
-  Fanout,
-  Recipient,
+  type Fanout,
+  type Recipient,
 } from "../fanout.js";
-import { encodeNoticeJson } from "../notice-json.js";
+import {
+  type QueueSink,
+  SessionQueue,
+  type SessionQueueStats,
+  type SlowConsumerPolicy,
+} from "../session-queue.js";
 import {
   type ClientRequest,
   parseClientRequest,
@@ -36,27 +40,31 @@ import {
 /** Limits a session enforces; see `limits` in the config. */
 export interface WsSessionLimits {
   readonly maxSubscriptionsPerSession: number;
-  /** Bytes buffered in the socket beyond which the client is cut off. */
+  /** Payload bytes a session may queue while its client is behind. */
   readonly maxSessionBufferedBytes: number;
+  /** Messages a session may queue while its client is behind. */
+  readonly maxSessionQueueMessages: number;
+  /** What happens when the queue is full. */
+  readonly slowConsumerPolicy: SlowConsumerPolicy;
 }
+
+/**
+ * Bytes the socket may hold unsent before the session stops writing and
+ * starts queueing. Small enough that the session's own queue, where the
+ * policy applies, holds the backlog; large enough to keep the pipe full.
+ */
+const SOCKET_HIGH_WATER_BYTES = 256 * 1024;
 
 /** Counters of one session, as ListClients will show them. */
 export interface WsSessionStats {
   requests: number;
   errors: number;
-  /** Messages written to the socket, replayed ones included. */
-  delivered: number;
-  /** Messages of those that came from a topic's history on resume. */
+  /** Messages that came from a topic's history on resume. */
   replayed: number;
   /** Gap notices written, live and replayed. */
   gaps: number;
   /** Reset notices written, live and replayed. */
   resets: number;
-  /**
-   * Messages and notices not written because the session was closing or
-   * too slow.
-   */
-  dropped: number;
 }
 
 /**
@@ -80,14 +88,13 @@ export class WsSession implements Recipient {
   readonly stats: WsSessionStats = {
     requests: 0,
     errors: 0,
-    delivered: 0,
     replayed: 0,
     gaps: 0,
     resets: 0,
-    dropped: 0,
   };
 
   readonly #socket: WebSocket;
+  readonly #queue: SessionQueue;
   readonly #fanout: Fanout;
   readonly #limits: WsSessionLimits;
   readonly #log: Logger;
@@ -106,6 +113,11 @@ export class WsSession implements Recipient {
     this.#limits = options.limits;
     this.#log = options.logger.child({ client: id });
 
+    this.#queue = new SessionQueue(this.#createSink(), {
+      policy: options.limits.slowConsumerPolicy,
+      maxMessages: options.limits.maxSessionQueueMessages,
+      maxBytes: options.limits.maxSessionBufferedBytes,
+    });
     socket.on("message", (data, isBinary) => this.#onFrame(data, isBinary));
     socket.on("close", (code, reason) => this.#onClose(code, reason));
     // A socket error is followed by close; the listener keeps it from
@@ -115,14 +127,20 @@ export class WsSession implements Recipient {
     });
   }
 
-  /** Writes a message frame shared with every other recipient. */
-  deliver(message: EncodedEnvelope): void {
-    if (this.#write(message.json)) this.stats.delivered++;
+  /** Messages accepted, delivered, dropped and queued for this client. */
+  get delivery(): Readonly<SessionQueueStats> {
+    return this.#queue.stats;
   }
 
-  /** Writes a gap or reset frame shared with every other recipient. */
+  /** Sends a message frame shared with every other recipient. */
+  deliver(message: EncodedEnvelope): void {
+    this.#queue.push(message);
+  }
+
+  /** Sends a gap or reset frame shared with every other recipient. */
   deliverNotice(notice: EncodedNotice): void {
-    if (this.#write(notice.json)) this.#countNotice(notice.notice.type);
+    this.#countNotice(notice.notice.type);
+    this.#queue.push(notice);
   }
 
   /** Closes the session; its subscriptions go when the socket closes. */
@@ -222,14 +240,12 @@ export class WsSession implements Recipient {
 
   #writeReplayed(item: ReplayItem): void {
     if (item.type === "message") {
-      // Encoded per session: a replay is one client's, nothing to share.
-      if (this.#write(encodeMessageJson(item.envelope))) {
-        this.stats.delivered++;
-        this.stats.replayed++;
-      }
+      this.stats.replayed++;
+      this.#queue.push(new EncodedEnvelope(item.envelope));
       return;
     }
-    if (this.#write(encodeNoticeJson(item))) this.#countNotice(item.type);
+    this.#countNotice(item.type);
+    this.#queue.push(new EncodedNotice(item));
   }
 
   #countNotice(type: "gap" | "reset"): void {
@@ -256,8 +272,9 @@ export class WsSession implements Recipient {
       this.#fanout.index.remove(pattern, this);
     }
     this.patterns.clear();
+    this.#queue.clear();
     this.#log.info(
-      { code, reason: reason.toString(), ...this.stats },
+      { code, reason: reason.toString(), ...this.stats, ...this.delivery },
       "client disconnected",
     );
   }
@@ -266,24 +283,20 @@ export class WsSession implements Recipient {
     if (this.#socket.readyState === WebSocket.OPEN) this.#socket.send(frame);
   }
 
-  /**
-   * Writes a stream frame (message or notice) unless the session is
-   * closing, or is too slow and gets cut off; true when written.
-   */
-  #write(frame: Buffer): boolean {
-    if (this.#socket.readyState !== WebSocket.OPEN) {
-      this.stats.dropped++;
-      return false;
-    }
-    if (this.#socket.bufferedAmount > this.#limits.maxSessionBufferedBytes) {
-      this.stats.dropped++;
-      this.close(
-        WsCloseCode.POLICY_VIOLATION,
-        "slow consumer: send buffer limit exceeded",
-      );
-      return false;
-    }
-    this.#socket.send(frame, { binary: false });
-    return true;
+  /** The queue's view of the socket. */
+  #createSink(): QueueSink {
+    const socket = this.#socket;
+    const drain = () => this.#queue.drain();
+    return {
+      ready: () =>
+        socket.readyState === WebSocket.OPEN &&
+        socket.bufferedAmount < SOCKET_HIGH_WATER_BYTES,
+      // Every write asks to be told when it is flushed. Asking only for
+      // the write that crosses the high-water mark is not enough: frame
+      // headers, pongs and replies also fill the socket, and a session
+      // that stops being ready without a pending callback would stall.
+      write: (item) => socket.send(item.json, { binary: false }, drain),
+      overflow: (reason) => this.close(WsCloseCode.POLICY_VIOLATION, reason),
+    };
   }
 }

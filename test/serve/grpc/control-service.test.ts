@@ -255,6 +255,7 @@ describe("ControlService", () => {
         group: {
           id: "g",
           mode: "active-standby",
+          dataDeadlineMs: 0,
           members: [
             { id: "a", priority: 0 },
             { id: "b", priority: 5 },
@@ -291,6 +292,7 @@ describe("ControlService", () => {
         group: {
           id: "g",
           mode: "",
+          dataDeadlineMs: 0,
           members: [
             { id: "a", priority: 0 },
             { id: "nope", priority: 0 },
@@ -304,13 +306,18 @@ describe("ControlService", () => {
 
     it("SetGroup names schema problems in proto terms", async () => {
       const empty = await failure(client.setGroup, client, {
-        group: { id: "g", mode: "hot", members: [] },
+        group: { id: "g", mode: "hot", dataDeadlineMs: 0, members: [] },
       });
       const blank = await failure(client.setGroup, client, {
-        group: { id: "g", mode: "", members: [{ id: "", priority: 0 }] },
+        group: {
+          id: "g",
+          mode: "",
+          dataDeadlineMs: 0,
+          members: [{ id: "", priority: 0 }],
+        },
       });
       const noId = await failure(client.setGroup, client, {
-        group: { id: "", mode: "", members: [] },
+        group: { id: "", mode: "", dataDeadlineMs: 0, members: [] },
       });
 
       assert.equal(empty.code, status.INVALID_ARGUMENT);
@@ -323,10 +330,10 @@ describe("ControlService", () => {
     it("SetGroup answers FAILED_PRECONDITION for a member of another", async () => {
       const members = [{ id: "a", priority: 0 }];
       await call(client.setGroup, client, {
-        group: { id: "g1", mode: "", members },
+        group: { id: "g1", mode: "", dataDeadlineMs: 0, members },
       });
       const error = await failure(client.setGroup, client, {
-        group: { id: "g2", mode: "", members },
+        group: { id: "g2", mode: "", dataDeadlineMs: 0, members },
       });
 
       assert.equal(error.code, status.FAILED_PRECONDITION);
@@ -340,14 +347,19 @@ describe("ControlService", () => {
 
     it("Failover names missing fields and a non-member", async () => {
       await call(client.setGroup, client, {
-        group: { id: "g", mode: "active-standby", members: [] },
+        group: {
+          id: "g",
+          mode: "active-standby",
+          dataDeadlineMs: 0,
+          members: [],
+        },
       }).catch(() => undefined);
       const members = [
         { id: "a", priority: 0 },
         { id: "b", priority: 0 },
       ];
       await call(client.setGroup, client, {
-        group: { id: "g", mode: "active-standby", members },
+        group: { id: "g", mode: "active-standby", dataDeadlineMs: 0, members },
       });
 
       const blank = await failure(client.failover, client, {

@@ -1,4 +1,5 @@
 import {
+  type CallOptions,
   type ChannelCredentials,
   credentials,
   Metadata,
@@ -21,9 +22,11 @@ export function bearer(token: string): Metadata {
   return metadata;
 }
 
+// The last overload of a generated method, which TypeScript infers from.
 type Unary<Req, Res> = (
   request: Req,
   metadata: Metadata,
+  options: Partial<CallOptions>,
   callback: (error: ServiceError | null, response: Res) => void,
 ) => unknown;
 
@@ -35,7 +38,7 @@ export function call<Req, Res>(
   metadata = new Metadata(),
 ): Promise<Res> {
   return new Promise((resolve, reject) => {
-    method.call(client, request, metadata, (error, response) => {
+    method.call(client, request, metadata, {}, (error, response) => {
       if (error === null) resolve(response);
       else reject(error);
     });

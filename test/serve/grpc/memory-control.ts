@@ -15,7 +15,7 @@ import {
   type GroupView,
   type SourceView,
   type TopicView,
-} from "../../../src/gateway/control-api.js";
+} from "../../../src/gateway/index.js";
 import type { SourceHealth } from "../../../src/sources/index.js";
 
 /** A source id whose operations throw a plain Error (a gateway bug). */
@@ -106,10 +106,10 @@ export class MemoryControl implements GatewayControl {
     }
     const view: GroupView = {
       config,
-      members: ids.map((id, i) => ({
-        id,
-        priority: i,
-        health: this.getSource(id).health,
+      members: config.sources.map((member, i) => ({
+        id: ids[i] ?? "",
+        priority: typeof member === "string" ? 0 : (member.priority ?? 0),
+        health: this.getSource(ids[i] ?? "").health,
         accepted: 10 + i,
         duplicates: i,
       })),

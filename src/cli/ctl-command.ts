@@ -1,0 +1,238 @@
+import type { Command } from "commander";
+import {
+  type GroupStatus,
+  GroupStatus as GroupStatusJson,
+  ListClientsResponse,
+  ListGroupsResponse,
+  ListSourcesResponse,
+  ListTopicsResponse,
+  type SourceStatus,
+  SourceStatus as SourceStatusJson,
+  WatchEventsResponse,
+} from "../gen/tributary/v1/control.js";
+import {
+  type CtlConnection,
+  type CtlFlags,
+  connect,
+  DEFAULT_ADDR,
+  reportFailure,
+  unary,
+} from "./ctl-client.js";
+import { followEvents } from "./ctl-events.js";
+import { readGroupFile, readSourceFile } from "./ctl-files.js";
+import {
+  clientsTable,
+  eventLine,
+  groupsTable,
+  sourceDetails,
+  sourcesTable,
+  topicsTable,
+} from "./ctl-tables.js";
+
+/**
+ * Registers `tributary ctl`: the gateway's ControlService from a shell,
+ * printing tables (or `--json`) and exiting 1 on a gRPC error, 2 when the
+ * request was invalid.
+ */
+export function registerCtlCommand(program: Command): void {
+  const ctl = program
+    .command("ctl")
+    .description("inspect and change a running gateway over gRPC")
+    .option("--addr <host:port>", "gateway gRPC address", DEFAULT_ADDR)
+    .option("--token <token>", "bearer token (default: $TRIBUTARY_TOKEN)")
+    .option("--tls-ca <file>", "use TLS, trusting this PEM CA bundle")
+    .option("--json", "print responses as JSON");
+  registerSources(ctl);
+  registerGroups(ctl);
+  ctl
+    .command("topics")
+    .description("list topics with seq, rates and lineage")
+    .argument("[pattern]", "only topics matching it, e.g. 'trades.*'")
+    .action(
+      action(async (c, flags, pattern?: string) => {
+        const res = await unary(c, c.client.listTopics, {
+          pattern: pattern ?? "",
+        });
+        print(flags, ListTopicsResponse.toJSON(res), () =>
+          topicsTable(res.topics),
+        );
+      }),
+    );
+  registerClients(ctl);
+  ctl
+    .command("events")
+    .description("follow source, group and client events until Ctrl-C")
+    .action(
+      action((c, flags) =>
+        followEvents(c, (event) =>
+          flags.json
+            ? JSON.stringify(WatchEventsResponse.toJSON(event))
+            : eventLine(event),
+        ),
+      ),
+    );
+}
+
+function registerSources(ctl: Command): void {
+  const sources = ctl.command("sources").description("upstream sources");
+  sources
+    .command("list")
+    .description("every source with its health and counters")
+    .action(
+      action(async (c, flags) => {
+        const res = await unary(c, c.client.listSources, {});
+        print(flags, ListSourcesResponse.toJSON(res), () =>
+          sourcesTable(res.sources),
+        );
+      }),
+    );
+  sources
+    .command("get")
+    .argument("<id>")
+    .description("one source in detail")
+    .action(
+      action(async (c, flags, id: string) => {
+        const { source } = await unary(c, c.client.getSource, { id });
+        printSource(flags, source);
+      }),
+    );
+  sources
+    .command("add")
+    .argument("<file>", "YAML or JSON of one source, as in sources[]")
+    .description("add a source and connect it")
+    .action(
+      action(async (c, flags, file: string) => {
+        const request = { source: readSourceFile(file) };
+        const { source } = await unary(c, c.client.addSource, request);
+        printSource(flags, source);
+      }),
+    );
+  sources
+    .command("rm")
+    .argument("<id>")
+    .description("disconnect and remove a source")
+    .action(
+      action(async (c, flags, id: string) => {
+        await unary(c, c.client.removeSource, { id });
+        print(flags, {}, () => `removed source ${id}`);
+      }),
+    );
+  for (const verb of ["pause", "resume"] as const) {
+    sources
+      .command(verb)
+      .argument("<id>")
+      .description(
+        verb === "pause" ? "hold a source down" : "reconnect a paused source",
+      )
+      .action(
+        action(async (c, flags, id: string) => {
+          const method =
+            verb === "pause" ? c.client.pauseSource : c.client.resumeSource;
+          const { source } = await unary(c, method, { id });
+          printSource(flags, source);
+        }),
+      );
+  }
+}
+
+function registerGroups(ctl: Command): void {
+  const groups = ctl
+    .command("groups")
+    .description("groups of redundant sources");
+  groups
+    .command("list")
+    .description("every group with its members' health")
+    .action(
+      action(async (c, flags) => {
+        const res = await unary(c, c.client.listGroups, {});
+        print(flags, ListGroupsResponse.toJSON(res), () =>
+          groupsTable(res.groups),
+        );
+      }),
+    );
+  groups
+    .command("set")
+    .argument("<file>", "YAML or JSON of one group, as in groups[]")
+    .description("create or replace a group")
+    .action(
+      action(async (c, flags, file: string) => {
+        const request = { group: readGroupFile(file) };
+        const { group } = await unary(c, c.client.setGroup, request);
+        printGroup(flags, group);
+      }),
+    );
+  groups
+    .command("rm")
+    .argument("<id>")
+    .description("remove a group; its members become groups of one")
+    .action(
+      action(async (c, flags, id: string) => {
+        await unary(c, c.client.removeGroup, { id });
+        print(flags, {}, () => `removed group ${id}`);
+      }),
+    );
+}
+
+function registerClients(ctl: Command): void {
+  const clients = ctl.command("clients").description("connected subscribers");
+  clients
+    .command("list")
+    .description("every WebSocket and gRPC subscriber")
+    .action(
+      action(async (c, flags) => {
+        const res = await unary(c, c.client.listClients, {});
+        print(flags, ListClientsResponse.toJSON(res), () =>
+          clientsTable(res.clients),
+        );
+      }),
+    );
+  clients
+    .command("kick")
+    .argument("<id>", "the session id, from `clients list`")
+    .option("--reason <text>", "told to the client")
+    .description("disconnect one client")
+    .action(
+      action(async (c, flags, id: string, opts: { reason?: string }) => {
+        const reason = opts.reason ?? "";
+        await unary(c, c.client.disconnectClient, { id, reason });
+        print(flags, {}, () => `disconnected client ${id}`);
+      }),
+    );
+}
+
+/**
+ * Wraps a subcommand: connects with the flags of `ctl` (found through the
+ * command commander passes last), runs, reports a failure, closes.
+ */
+function action<A extends unknown[]>(
+  run: (c: CtlConnection, flags: CtlFlags, ...args: A) => Promise<void>,
+): (...args: unknown[]) => Promise<void> {
+  return async (...args: unknown[]) => {
+    const command = args.at(-1) as Command;
+    const flags = command.optsWithGlobals<CtlFlags>();
+    let connection: CtlConnection | undefined;
+    try {
+      connection = connect(flags);
+      await run(connection, flags, ...(args.slice(0, -1) as A));
+    } catch (err) {
+      reportFailure(err);
+    } finally {
+      connection?.client.close();
+    }
+  };
+}
+
+function print(flags: CtlFlags, json: unknown, table: () => string): void {
+  const text = flags.json ? JSON.stringify(json, null, 2) : table();
+  process.stdout.write(`${text}\n`);
+}
+
+function printSource(flags: CtlFlags, source: SourceStatus | undefined): void {
+  if (source === undefined) return;
+  print(flags, SourceStatusJson.toJSON(source), () => sourceDetails(source));
+}
+
+function printGroup(flags: CtlFlags, group: GroupStatus | undefined): void {
+  if (group === undefined) return;
+  print(flags, GroupStatusJson.toJSON(group), () => groupsTable([group]));
+}

@@ -1,0 +1,267 @@
+import type { GapNotice } from "../topics/index.js";
+import { EncodedEnvelope, EncodedNotice } from "./fanout.js";
+
+/**
+ * What a session does when its client cannot keep up and its queue is
+ * full (see DESIGN.md, "Delivery and slow consumers"):
+ * - `drop-oldest`: drop the oldest queued messages;
+ * - `conflate`: when the queue is full, first drop queued messages that a
+ *   later queued message of the same topic and key (the same topic when
+ *   there is no key) supersedes, then the oldest;
+ * - `disconnect`: close the session.
+ * Every dropped message is announced to the client with a gap notice,
+ * reason `slow-consumer`, in the place of what it replaces.
+ */
+export type SlowConsumerPolicy = "drop-oldest" | "conflate" | "disconnect";
+
+/** The gap reason of messages a session dropped. */
+export const SLOW_CONSUMER = "slow-consumer";
+
+/** Bytes a queued message is taken to use beyond its payload and topic. */
+const MESSAGE_OVERHEAD_BYTES = 96;
+
+export type QueueItem = EncodedEnvelope | EncodedNotice;
+
+/** The transport side of a queue: a WebSocket or gRPC stream. */
+export interface QueueSink {
+  /** True when the transport takes a frame now without buffering more. */
+  ready(): boolean;
+  /** Hands one item to the transport. */
+  write(item: QueueItem): void;
+  /** Called once with `disconnect` when the queue overflows. */
+  overflow(reason: string): void;
+}
+
+/** Limits and policy of one session's queue. */
+export interface SessionQueueOptions {
+  readonly policy: SlowConsumerPolicy;
+  /** Most messages held; notices are bounded by topics, not counted. */
+  readonly maxMessages: number;
+  /** Most payload bytes held (estimated before encoding). */
+  readonly maxBytes: number;
+}
+
+/**
+ * Counters of a queue. For every session the invariant
+ * `accepted = delivered + dropped + queued` holds at all times.
+ */
+export interface SessionQueueStats {
+  accepted: number;
+  delivered: number;
+  dropped: number;
+  queued: number;
+  queuedBytes: number;
+  /** Gap notices this queue produced for dropped messages. */
+  gaps: number;
+}
+
+interface Node {
+  item: QueueItem;
+  prev: Node | undefined;
+  next: Node | undefined;
+  /** Bytes counted for a message; 0 for a notice. */
+  bytes: number;
+  /** The conflation key of a message node while it is indexed. */
+  key: string | undefined;
+}
+
+/**
+ * A session's bounded send queue. Items go straight to the transport while
+ * it is ready; only a client that falls behind builds a queue, and only
+ * then does the policy apply. A doubly linked list keeps removal from the
+ * middle (conflation) O(1).
+ */
+export class SessionQueue {
+  readonly stats: SessionQueueStats = {
+    accepted: 0,
+    delivered: 0,
+    dropped: 0,
+    queued: 0,
+    queuedBytes: 0,
+    gaps: 0,
+  };
+  readonly #sink: QueueSink;
+  readonly #options: SessionQueueOptions;
+  #head: Node | undefined;
+  #tail: Node | undefined;
+  /** Queued messages by conflation key (only with `conflate`). */
+  readonly #byKey = new Map<string, Node>();
+  /** The queued slow-consumer gap of each topic, to extend in place. */
+  readonly #gapByTopic = new Map<string, Node>();
+  #overflowed = false;
+
+  constructor(sink: QueueSink, options: SessionQueueOptions) {
+    this.#sink = sink;
+    this.#options = options;
+  }
+
+  /** Takes an item for the client; writes it now when nothing waits. */
+  push(item: QueueItem): void {
+    if (this.#overflowed) return;
+    const isMessage = item instanceof EncodedEnvelope;
+    if (isMessage) this.stats.accepted++;
+    if (this.#head === undefined && this.#sink.ready()) {
+      this.#write(item);
+      return;
+    }
+    this.#append(item);
+    this.#enforceLimits();
+  }
+
+  /** Writes queued items while the transport is ready. */
+  drain(): void {
+    while (this.#head !== undefined && this.#sink.ready()) {
+      const node = this.#head;
+      this.#unlink(node);
+      this.#write(node.item);
+    }
+  }
+
+  /** Forgets everything queued, e.g. when the session closes. */
+  clear(): void {
+    for (let node = this.#head; node !== undefined; node = node.next) {
+      if (node.item instanceof EncodedEnvelope) this.stats.dropped++;
+    }
+    this.#head = this.#tail = undefined;
+    this.#byKey.clear();
+    this.#gapByTopic.clear();
+    this.stats.queued = 0;
+    this.stats.queuedBytes = 0;
+  }
+
+  #write(item: QueueItem): void {
+    if (item instanceof EncodedEnvelope) this.stats.delivered++;
+    this.#sink.write(item);
+  }
+
+  #append(item: QueueItem): void {
+    const bytes = item instanceof EncodedEnvelope ? sizeOf(item) : 0;
+    const node: Node = {
+      item,
+      prev: this.#tail,
+      next: undefined,
+      bytes,
+      key: undefined,
+    };
+    if (this.#tail === undefined) this.#head = node;
+    else this.#tail.next = node;
+    this.#tail = node;
+    if (item instanceof EncodedEnvelope) {
+      this.stats.queued++;
+      this.stats.queuedBytes += bytes;
+      if (this.#options.policy === "conflate") {
+        node.key = conflationKey(item);
+        this.#byKey.set(node.key, node);
+      }
+    }
+  }
+
+  /** Drops superseded messages, oldest first, until within limits. */
+  #conflate(over: () => boolean): void {
+    let node = this.#head;
+    while (node !== undefined && over()) {
+      const next = node.next;
+      const superseded =
+        node.item instanceof EncodedEnvelope &&
+        this.#byKey.get(conflationKey(node.item)) !== node;
+      if (superseded) this.#dropMessage(node);
+      node = next;
+    }
+  }
+
+  #enforceLimits(): void {
+    const { maxMessages, maxBytes, policy } = this.#options;
+    const over = () =>
+      this.stats.queued > maxMessages || this.stats.queuedBytes > maxBytes;
+    if (!over()) return;
+    if (policy === "disconnect") {
+      this.#overflowed = true;
+      const reason =
+        `slow consumer: more than ${maxMessages} messages or ` +
+        `${maxBytes} bytes queued`;
+      this.clear();
+      this.#sink.overflow(reason);
+      return;
+    }
+    if (policy === "conflate") this.#conflate(over);
+    let node = this.#head;
+    while (node !== undefined && over()) {
+      const next = node.next;
+      if (node.item instanceof EncodedEnvelope) this.#dropMessage(node);
+      node = next;
+    }
+  }
+
+  /**
+   * Drops a queued message, announcing it with a gap in its place, or by
+   * extending the topic's queued gap when that one ends just before it.
+   */
+  #dropMessage(node: Node): void {
+    const envelope = (node.item as EncodedEnvelope).envelope;
+    this.stats.dropped++;
+    this.stats.queued--;
+    this.stats.queuedBytes -= node.bytes;
+    this.#forgetKey(node);
+
+    const gapNode = this.#gapByTopic.get(envelope.topic);
+    const gap = gapNode?.item as EncodedNotice | undefined;
+    const notice = gap?.notice as GapNotice | undefined;
+    if (
+      gapNode !== undefined &&
+      notice !== undefined &&
+      notice.epoch === envelope.epoch &&
+      notice.toSeq + 1 === envelope.seq
+    ) {
+      gapNode.item = new EncodedNotice({ ...notice, toSeq: envelope.seq });
+      this.#unlink(node, false);
+      return;
+    }
+    node.item = new EncodedNotice({
+      type: "gap",
+      topic: envelope.topic,
+      epoch: envelope.epoch,
+      fromSeq: envelope.seq,
+      toSeq: envelope.seq,
+      reason: SLOW_CONSUMER,
+    });
+    node.bytes = 0;
+    this.#gapByTopic.set(envelope.topic, node);
+    this.stats.gaps++;
+  }
+
+  /** Unindexes a message node, unless a later one holds its key. */
+  #forgetKey(node: Node): void {
+    if (node.key !== undefined && this.#byKey.get(node.key) === node) {
+      this.#byKey.delete(node.key);
+    }
+    node.key = undefined;
+  }
+
+  /** Takes a node out of the list; `count` false for a dropped message. */
+  #unlink(node: Node, count = true): void {
+    if (node.prev === undefined) this.#head = node.next;
+    else node.prev.next = node.next;
+    if (node.next === undefined) this.#tail = node.prev;
+    else node.next.prev = node.prev;
+    node.prev = node.next = undefined;
+    if (!count) return;
+    if (node.item instanceof EncodedEnvelope) {
+      this.stats.queued--;
+      this.stats.queuedBytes -= node.bytes;
+      this.#forgetKey(node);
+    } else {
+      const topic = node.item.notice.topic;
+      if (this.#gapByTopic.get(topic) === node) this.#gapByTopic.delete(topic);
+    }
+  }
+}
+
+function sizeOf(item: EncodedEnvelope): number {
+  const { data, topic } = item.envelope;
+  return data.length + topic.length + MESSAGE_OVERHEAD_BYTES;
+}
+
+function conflationKey(item: EncodedEnvelope): string {
+  const { topic, key } = item.envelope;
+  return key === undefined ? topic : `${topic}\u0000${key}`;
+}

@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import type { Socket } from "node:net";
+import { afterEach, describe, it } from "node:test";
+import { type Frame, TestClient } from "../../support/client.js";
+import {
+  FAST_RECONNECT,
+  type RunningGateway,
+  startGateway,
+} from "../../support/gateway.js";
+import { TestUpstream } from "../../support/upstream.js";
+import { waitFor } from "../../support/wait-for.js";
+
+/**
+ * Enough data that a client which stops reading fills the kernel's socket
+ * buffers (several MiB on loopback) and the gateway's queue behind them.
+ */
+const MESSAGES = 1500;
+const PAYLOAD = "x".repeat(16 * 1024);
+const KEYS = ["k0", "k1", "k2"];
+const CHUNK = 25;
+
+function underlying(client: TestClient): Socket {
+  return (client.socket as unknown as { _socket: Socket })._socket;
+}
+
+/** Every seq 1..n covered once by a message or a gap, in order. */
+function coverage(frames: Frame[]): number[] {
+  const seqs: number[] = [];
+  for (const frame of frames) {
+    if (frame.type === "message") seqs.push(frame.seq as number);
+    if (frame.type === "gap") {
+      for (let n = frame.fromSeq as number; n <= (frame.toSeq as number); n++) {
+        seqs.push(n);
+      }
+    }
+  }
+  return seqs;
+}
+
+describe("a client that stops reading", () => {
+  const upstream = new TestUpstream();
+  let gw: RunningGateway | undefined;
+
+  afterEach(async () => {
+    await gw?.stop();
+    await upstream.stop();
+  });
+
+  async function setUp(policy: string) {
+    await upstream.start();
+    gw = await startGateway({
+      sources: [
+        {
+          id: "feed",
+          url: upstream.url,
+          reconnect: FAST_RECONNECT,
+          codec: { format: "json", topic: "big.t", key: "/k", data: "/" },
+        },
+      ],
+      limits: { slowConsumerPolicy: policy, maxSessionQueueMessages: 50 },
+    });
+    await waitFor("the source", () => upstream.clients.size === 1);
+    const healthy = await TestClient.connect(gw.wsUrl);
+    const slow = await TestClient.connect(gw.wsUrl);
+    await healthy.subscribe(["big.t"]);
+    await slow.subscribe(["big.t"]);
+    underlying(slow).pause();
+
+    // Paced in chunks the healthy client keeps up with, so only the
+    // client that stopped reading falls behind.
+    for (let n = 1; n <= MESSAGES; n++) {
+      upstream.send({ n, k: KEYS[n % KEYS.length], pad: PAYLOAD });
+      if (n % CHUNK === 0 || n === MESSAGES) {
+        await waitFor(
+          `the healthy client to receive ${n} messages`,
+          () => healthy.messages().length === n,
+          10_000,
+        );
+      }
+    }
+    return { healthy, slow };
+  }
+
+  function assertHealthy(healthy: TestClient) {
+    const seqs = healthy.messages().map((m) => m.seq);
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: MESSAGES }, (_, i) => i + 1),
+    );
+    assert.equal(healthy.frames.filter((f) => f.type === "gap").length, 0);
+  }
+
+  it("drop-oldest: gaps announce exactly what was dropped", async () => {
+    const { healthy, slow } = await setUp("drop-oldest");
+    assertHealthy(healthy);
+
+    const session = [...(gw?.gateway.ws.sessions.values() ?? [])].at(-1);
+    const delivery = session?.delivery;
+    assert.ok(delivery && delivery.dropped > 0, "the slow session dropped");
+    assert.equal(
+      delivery.accepted,
+      delivery.delivered + delivery.dropped + delivery.queued,
+    );
+
+    underlying(slow).resume();
+    await waitFor(
+      "the slow client to catch up",
+      () => coverage(slow.frames).length === MESSAGES,
+      20_000,
+    );
+    assert.deepEqual(
+      coverage(slow.frames),
+      Array.from({ length: MESSAGES }, (_, i) => i + 1),
+    );
+    const gaps = slow.frames.filter((f) => f.type === "gap");
+    assert.ok(gaps.every((g) => g.reason === "slow-consumer"));
+    await healthy.close();
+    await slow.close();
+  });
+
+  it("conflate: the latest message of each key survives", async () => {
+    const { healthy, slow } = await setUp("conflate");
+    assertHealthy(healthy);
+
+    underlying(slow).resume();
+    await waitFor(
+      "the slow client to catch up",
+      () => coverage(slow.frames).length === MESSAGES,
+      20_000,
+    );
+    const last = slow.messages().slice(-KEYS.length);
+    const lastNs = last
+      .map((m) => (m.data as { n: number }).n)
+      .sort((a, b) => a - b);
+    assert.deepEqual(lastNs, [MESSAGES - 2, MESSAGES - 1, MESSAGES]);
+    assert.ok(slow.frames.some((f) => f.type === "gap"));
+    await healthy.close();
+    await slow.close();
+  });
+
+  it("disconnect: the slow client is closed with 1008", async () => {
+    const { healthy, slow } = await setUp("disconnect");
+    assertHealthy(healthy);
+
+    underlying(slow).resume();
+    await waitFor("the close", () => slow.closed !== undefined, 5000);
+    assert.equal(slow.closed?.code, 1008);
+    assert.match(slow.closed?.reason ?? "", /slow consumer/);
+    await healthy.close();
+  });
+});
