@@ -129,6 +129,19 @@ export const groupSchema = z.strictObject({
    * market does not cause failover churn.
    */
   dataDeadlineMs: z.number().int().positive().optional(),
+  /**
+   * With active-standby: what each standby keeps of its recent messages,
+   * replayed through dedupe on a switch so that what the failed source
+   * missed while it was being declared down is not lost. The age default
+   * covers the slowest member's detection time (two ping intervals, or
+   * staleAfterMs) plus a second.
+   */
+  standbyBuffer: z
+    .strictObject({
+      maxMessages: z.number().int().positive().default(50_000),
+      maxAgeMs: z.number().int().positive().optional(),
+    })
+    .optional(),
 });
 
 const port = z.number().int().min(0).max(65_535);

@@ -14,6 +14,12 @@ import {
 } from "../sources/index.js";
 import type { Origin } from "./control-api.js";
 
+/** What each standby of an active-standby group keeps. */
+interface StandbyBufferLimits {
+  readonly maxMessages: number;
+  readonly maxAgeMs: number;
+}
+
 /** A source as the gateway runs it. */
 export interface SourceRuntime {
   config: SourceConfig;
@@ -227,6 +233,7 @@ export class Topology {
       dedupe: config.dedupe,
       failback: config.failback,
       dataDeadlineMs: config.dataDeadlineMs,
+      standbyBuffer: this.#standbyBuffer(config),
       logger: this.#log,
     });
     const subscriptions = [
@@ -234,6 +241,26 @@ export class Topology {
       pipeline.failovers.subscribe((event) => this.#hooks.onFailover(event)),
     ];
     return { config, origin, pipeline, subscriptions };
+  }
+
+  /**
+   * A standby must still hold what the active missed while it was being
+   * declared down: the buffer reaches back over the slowest member's
+   * detection time, two ping intervals or its stale timeout, plus a second.
+   */
+  #standbyBuffer(config: GroupConfig): StandbyBufferLimits {
+    let detectionMs = 0;
+    for (const id of memberIds(config)) {
+      const source = this.sources.get(id)?.config;
+      if (source === undefined) continue;
+      const heartbeat = source.heartbeat;
+      const pingMs = heartbeat.type === "ping" ? 2 * heartbeat.intervalMs : 0;
+      detectionMs = Math.max(detectionMs, pingMs, source.staleAfterMs);
+    }
+    return {
+      maxMessages: config.standbyBuffer?.maxMessages ?? 50_000,
+      maxAgeMs: config.standbyBuffer?.maxAgeMs ?? detectionMs + 1000,
+    };
   }
 
   #closeGroup(group: GroupRuntime): void {

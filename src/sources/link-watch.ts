@@ -37,6 +37,8 @@ export class LinkWatch {
   private staleTimer: NodeJS.Timeout | undefined;
   /** A ping was sent and its pong has not arrived yet. */
   private awaitingPong = false;
+  /** When the unanswered ping was sent. */
+  private pingSentAt = 0;
   private stale = false;
   /** When the last frame arrived, or the socket opened. */
   private lastFrameAt: number;
@@ -85,16 +87,20 @@ export class LinkWatch {
   }
 
   /**
-   * Pings, unless the previous ping is still unanswered: then the link is
-   * blackholed (TCP may never notice) and must be dropped.
+   * Pings, unless the previous ping is still unanswered. Then the link is
+   * blackholed (TCP may never notice) and must be dropped, but only when
+   * nothing at all arrived since that ping: a busy upstream's pong can sit
+   * behind its own data, and frames prove the link is alive just as well.
    */
   private ping(intervalMs: number): void {
     if (this.awaitingPong) {
+      if (this.lastFrameAt > this.pingSentAt) return;
       this.stop();
       this.options.onDead(`heartbeat timeout: no pong in ${intervalMs}ms`);
       return;
     }
     this.awaitingPong = true;
+    this.pingSentAt = this.options.now();
     this.options.ping();
   }
 
