@@ -207,6 +207,11 @@ export const limitsSchema = z.strictObject({
   /** Messages a session may queue while its client is behind. */
   maxSessionQueueMessages: z.number().int().positive().default(10_000),
   /**
+   * Frames written to one client in one event-loop turn are merged into
+   * one socket write, up to this many; 0 writes every frame at once.
+   */
+  maxFramesPerWrite: z.number().int().nonnegative().default(16),
+  /**
    * `drop-oldest` (announced with gaps), `conflate` (latest per topic and
    * key, then drop-oldest) or `disconnect` (close 1008).
    */
@@ -233,6 +238,7 @@ export const configSchema = z.strictObject({
     maxSubscriptionsPerSession: 1_000,
     maxSessionBufferedBytes: 8 * 1024 * 1024,
     maxSessionQueueMessages: 10_000,
+    maxFramesPerWrite: 16,
     slowConsumerPolicy: "drop-oldest",
     historyMessages: 1_000,
     historyMaxAgeMs: 300_000,

@@ -7,14 +7,17 @@ import {
   type TopicGraph,
 } from "../topics/index.js";
 import { encodeNoticeJson } from "./notice-json.js";
+import { encodeMessageProto, encodeNoticeProto } from "./wire-proto.js";
 
 /**
  * The wire encodings of one envelope, each produced at most once however
- * many recipients share it. Recipients must not modify the buffers.
+ * many recipients share it, and only when a recipient asks for it.
+ * Recipients must not modify the buffers.
  */
 export class EncodedEnvelope {
   readonly envelope: Envelope;
   #json: Buffer | undefined;
+  #proto: Buffer | undefined;
 
   constructor(envelope: Envelope) {
     this.envelope = envelope;
@@ -25,6 +28,15 @@ export class EncodedEnvelope {
     this.#json ??= encodeMessageJson(this.envelope);
     return this.#json;
   }
+
+  /**
+   * The `tributary.v1.proto` frame: a `ServerFrame` whose `message` is the
+   * envelope.
+   */
+  get proto(): Buffer {
+    this.#proto ??= encodeMessageProto(this.envelope);
+    return this.#proto;
+  }
 }
 
 /**
@@ -34,6 +46,7 @@ export class EncodedEnvelope {
 export class EncodedNotice {
   readonly notice: GapNotice | ResetNotice;
   #json: Buffer | undefined;
+  #proto: Buffer | undefined;
 
   constructor(notice: GapNotice | ResetNotice) {
     this.notice = notice;
@@ -43,6 +56,12 @@ export class EncodedNotice {
   get json(): Buffer {
     this.#json ??= encodeNoticeJson(this.notice);
     return this.#json;
+  }
+
+  /** The `tributary.v1.proto` frame: a `ServerFrame` with `gap` or `reset`. */
+  get proto(): Buffer {
+    this.#proto ??= encodeNoticeProto(this.notice);
+    return this.#proto;
   }
 }
 

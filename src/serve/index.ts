@@ -18,3 +18,11 @@ export {
   SessionQueue,
   SLOW_CONSUMER,
 } from "./session-queue.js";
+export {
+  encodeMessageProto,
+  encodeNoticeProto,
+  encodeServerFrame,
+  toEnvelopeProto,
+  toGapProto,
+  toResetProto,
+} from "./wire-proto.js";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CONTENT_TYPE_JSON } from "../../src/envelope/index.js";
+import { ServerFrame } from "../../src/gen/tributary/v1/client_protocol.js";
 import {
   type EncodedEnvelope,
   type EncodedNotice,
@@ -23,6 +24,31 @@ class Collector implements Recipient {
   parsed(): Record<string, unknown>[] {
     return this.frames.map((f) => JSON.parse(f.toString()));
   }
+}
+
+/** A recipient of a binary session: keeps the `.proto` frames. */
+class ProtoCollector implements Recipient {
+  readonly frames: Buffer[] = [];
+  constructor(readonly id: string) {}
+  deliver(message: EncodedEnvelope): void {
+    this.frames.push(message.proto);
+  }
+  deliverNotice(notice: EncodedNotice): void {
+    this.frames.push(notice.proto);
+  }
+  decoded(): ServerFrame[] {
+    return this.frames.map((f) => ServerFrame.decode(f));
+  }
+}
+
+/** Two binary recipients of `trades.*` on a fresh fan-out. */
+function setupProto() {
+  const fanout = new Fanout(new TopicGraph());
+  const first = new ProtoCollector("first");
+  const second = new ProtoCollector("second");
+  fanout.index.add("trades.*", first);
+  fanout.index.add("trades.*", second);
+  return { fanout, first, second };
 }
 
 function setup() {
@@ -95,6 +121,127 @@ describe("Fanout", () => {
       assert.equal(message?.epoch, reset.epoch);
       assert.equal(after.seq, 1);
     });
+  });
+});
+
+describe("Fanout with binary recipients", () => {
+  it("hands every recipient the very same proto buffer", () => {
+    const { fanout, first, second } = setupProto();
+
+    const envelope = fanout.publish({
+      topic: "trades.X",
+      source: "vendor-a",
+      time: 1_700_000_000_123.7,
+      ingestTime: 1_700_000_000_200,
+      key: "X",
+      data: Buffer.from('{"p":1}'),
+      contentType: CONTENT_TYPE_JSON,
+    });
+
+    assert.equal(first.frames.length, 1);
+    assert.equal(first.frames[0], second.frames[0], "encoded once, shared");
+    assert.deepEqual(first.decoded(), [
+      {
+        id: "",
+        frame: {
+          $case: "message",
+          value: {
+            topic: "trades.X",
+            seq: 1,
+            epoch: envelope.epoch,
+            timeMs: 1_700_000_000_123,
+            ingestTimeMs: 1_700_000_000_200,
+            source: "vendor-a",
+            key: "X",
+            data: Buffer.from('{"p":1}'),
+            contentType: CONTENT_TYPE_JSON,
+          },
+        },
+      },
+    ]);
+  });
+
+  it("maps an absent time and key to their proto defaults", () => {
+    const { fanout, first } = setupProto();
+
+    fanout.publish({
+      topic: "trades.Y",
+      source: "a",
+      ingestTime: 5,
+      data: Buffer.from([0, 1, 2]),
+      contentType: "application/octet-stream",
+    });
+
+    const frame = first.decoded()[0]?.frame;
+    assert.equal(frame?.$case, "message");
+    assert.equal(frame.value.timeMs, 0);
+    assert.equal(frame.value.key, "");
+    assert.deepEqual(frame.value.data, Buffer.from([0, 1, 2]));
+  });
+
+  it("shares one proto buffer per gap and per reset notice", () => {
+    const { fanout, first, second } = setupProto();
+    const publish = () =>
+      fanout.publish({
+        topic: "trades.X",
+        source: "a",
+        ingestTime: 0,
+        data: Buffer.from("{}"),
+        contentType: CONTENT_TYPE_JSON,
+      });
+    const { epoch } = publish();
+
+    fanout.publishGap("trades.X", 2, "missing-upstream");
+    const reset = fanout.publishReset("trades.X", "upstream-reset");
+
+    assert.equal(first.frames[1], second.frames[1]);
+    assert.equal(first.frames[2], second.frames[2]);
+    const [, gap, resetFrame] = first.decoded();
+    assert.deepEqual(gap, {
+      id: "",
+      frame: {
+        $case: "gap",
+        value: {
+          topic: "trades.X",
+          fromSeq: 2,
+          toSeq: 3,
+          reason: "missing-upstream",
+          epoch,
+        },
+      },
+    });
+    assert.deepEqual(resetFrame, {
+      id: "",
+      frame: {
+        $case: "reset",
+        value: {
+          topic: "trades.X",
+          epoch: reset.epoch,
+          reason: "upstream-reset",
+        },
+      },
+    });
+  });
+
+  it("encodes the JSON and proto frames of one envelope separately", () => {
+    const fanout = new Fanout(new TopicGraph());
+    const json = new Collector("json");
+    const proto = new ProtoCollector("proto");
+    fanout.index.add("t", json);
+    fanout.index.add("t", proto);
+
+    fanout.publish({
+      topic: "t",
+      source: "a",
+      ingestTime: 0,
+      data: Buffer.from('{"v":2}'),
+      contentType: CONTENT_TYPE_JSON,
+    });
+
+    assert.deepEqual(json.parsed()[0]?.data, { v: 2 });
+    const frame = proto.decoded()[0]?.frame;
+    assert.equal(frame?.$case, "message");
+    assert.equal(frame.value.data.toString(), '{"v":2}');
   });
 });
 

@@ -64,7 +64,18 @@ export function parseClientRequest(text: string): ClientRequest {
     );
   }
 
-  const fields = value as Record<string, unknown>;
+  return checkClientRequest(value as Record<string, unknown>);
+}
+
+/**
+ * Validates a request object however it arrived (parsed JSON, a decoded
+ * protobuf frame) against the request schemas, so every subprotocol
+ * applies the same rules. Throws {@link ProtocolError} like
+ * {@link parseClientRequest}, minus BAD_JSON.
+ */
+export function checkClientRequest(
+  fields: Readonly<Record<string, unknown>>,
+): ClientRequest {
   const id = readableId(fields.id);
   const type = fields.type;
   if (typeof type !== "string") {
@@ -84,7 +95,7 @@ export function parseClientRequest(text: string): ClientRequest {
   }
 
   const schema = requestSchemas[type as keyof typeof requestSchemas];
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(fields);
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue === undefined ? "(request)" : formatPath(issue.path);
@@ -97,7 +108,11 @@ export function parseClientRequest(text: string): ClientRequest {
   return result.data;
 }
 
-function readableId(id: unknown): string | undefined {
+/**
+ * The request id to echo in an error, or undefined when `id` is not one
+ * the protocol accepts (too long, not a string or number).
+ */
+export function readableId(id: unknown): string | undefined {
   if (typeof id === "number") return String(id);
   if (typeof id === "string" && id.length <= MAX_REQUEST_ID_LENGTH) return id;
   return undefined;

@@ -16,7 +16,10 @@ export const WsErrorCode = {
   INVALID_TOPIC: "INVALID_TOPIC",
   /** The subscription would exceed `limits.maxSubscriptionsPerSession`. */
   TOO_MANY_SUBSCRIPTIONS: "TOO_MANY_SUBSCRIPTIONS",
-  /** A binary frame arrived on the JSON subprotocol. */
+  /**
+   * A frame of the wrong kind: binary on the JSON subprotocol, text on
+   * the binary one.
+   */
   UNSUPPORTED_FRAME: "UNSUPPORTED_FRAME",
   /** The gateway failed on a valid request: a bug, logged at error level. */
   INTERNAL: "INTERNAL",

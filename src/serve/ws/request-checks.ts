@@ -56,7 +56,12 @@ export function checkResumeTopic(
 
 /** A text frame's payload, however `ws` delivered it, as UTF-8. */
 export function rawToString(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
-  if (data instanceof ArrayBuffer) return Buffer.from(data).toString("utf8");
-  return data.toString("utf8");
+  return rawToBuffer(data).toString("utf8");
+}
+
+/** A binary frame's payload, however `ws` delivered it, as one buffer. */
+export function rawToBuffer(data: RawData): Buffer {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  if (data instanceof ArrayBuffer) return Buffer.from(data);
+  return data;
 }

@@ -4,18 +4,21 @@ import type { Logger } from "pino";
 import { WebSocketServer } from "ws";
 import type { Fanout } from "../fanout.js";
 import { WsCloseCode } from "./error-codes.js";
+import { pickSubprotocol, WS_SUBPROTOCOLS } from "./protocols.js";
+import { WriteCoalescer } from "./write-coalescer.js";
 import { WsSession, type WsSessionLimits } from "./ws-session.js";
 
 /** The path of the client protocol. */
 export const WS_PATH = "/ws";
 
-/** Subprotocols the gateway speaks, most preferred first. */
-export const WS_SUBPROTOCOLS = ["tributary.v1.json"] as const;
-
 /** Options of {@link WsGateway}. */
 export interface WsGatewayOptions {
   readonly fanout: Fanout;
-  readonly limits: WsSessionLimits & { readonly maxClientFrameBytes: number };
+  readonly limits: WsSessionLimits & {
+    readonly maxClientFrameBytes: number;
+    /** Frames merged into one socket write per turn; 0 turns merging off. */
+    readonly maxFramesPerWrite: number;
+  };
   readonly logger: Logger;
   /** Told of every session that opens or closes, for WatchEvents. */
   readonly onSessionChange?: (change: WsSessionChange) => void;
@@ -39,10 +42,13 @@ export class WsGateway {
   readonly #options: WsGatewayOptions;
   readonly #log: Logger;
   #nextSessionNumber = 1;
+  readonly #coalescer: WriteCoalescer | undefined;
 
   constructor(options: WsGatewayOptions) {
     this.#options = options;
     this.#log = options.logger.child({ component: "ws" });
+    const maxFrames = options.limits.maxFramesPerWrite;
+    this.#coalescer = maxFrames > 0 ? new WriteCoalescer(maxFrames) : undefined;
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.limits.maxClientFrameBytes,
@@ -71,6 +77,8 @@ export class WsGateway {
         fanout: this.#options.fanout,
         limits: this.#options.limits,
         logger: this.#log,
+        rawSocket: socket,
+        coalescer: this.#coalescer,
       });
       this.sessions.set(id, session);
       this.#options.onSessionChange?.({ session, connected: true });
@@ -106,10 +114,6 @@ export class WsGateway {
     }
     this.#wss.close();
   }
-}
-
-function pickSubprotocol(offered: ReadonlySet<string>): string | undefined {
-  return WS_SUBPROTOCOLS.find((p) => offered.has(p));
 }
 
 function parseOffered(header: string | undefined): Set<string> {

@@ -1,3 +1,4 @@
+import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import { type RawData, WebSocket } from "ws";
 import {
@@ -12,30 +13,25 @@ import {
   type Recipient,
 } from "../fanout.js";
 import {
-  type QueueSink,
   SessionQueue,
   type SessionQueueStats,
   type SlowConsumerPolicy,
 } from "../session-queue.js";
-import {
-  type ClientRequest,
-  parseClientRequest,
-  type SubscribeRequest,
-  type UnsubscribeRequest,
+import type {
+  ClientRequest,
+  SubscribeRequest,
+  UnsubscribeRequest,
 } from "./client-request.js";
 import { ProtocolError, WsCloseCode, WsErrorCode } from "./error-codes.js";
+import type { WsProtocol, WsReply } from "./protocol.js";
+import { protocolFor } from "./protocols.js";
 import {
   asProtocolError,
   checkPattern,
   checkResumeTopic,
-  rawToString,
 } from "./request-checks.js";
-import {
-  errorFrame,
-  pongFrame,
-  subscribedFrame,
-  unsubscribedFrame,
-} from "./server-frames.js";
+import type { WriteCoalescer } from "./write-coalescer.js";
+import { createWsSink } from "./ws-sink.js";
 
 /** Limits a session enforces; see `limits` in the config. */
 export interface WsSessionLimits {
@@ -48,12 +44,16 @@ export interface WsSessionLimits {
   readonly slowConsumerPolicy: SlowConsumerPolicy;
 }
 
-/**
- * Bytes the socket may hold unsent before the session stops writing and
- * starts queueing. Small enough that the session's own queue, where the
- * policy applies, holds the backlog; large enough to keep the pipe full.
- */
-const SOCKET_HIGH_WATER_BYTES = 256 * 1024;
+/** What a session is built with. */
+export interface WsSessionOptions {
+  readonly fanout: Fanout;
+  readonly limits: WsSessionLimits;
+  readonly logger: Logger;
+  /** The upgraded TCP socket under the WebSocket, for write coalescing. */
+  readonly rawSocket?: Duplex;
+  /** Merges each turn's frames into one write; none writes each at once. */
+  readonly coalescer?: WriteCoalescer;
+}
 
 /** Counters of one session, as ListClients will show them. */
 export interface WsSessionStats {
@@ -94,7 +94,9 @@ export class WsSession implements Recipient {
   };
 
   readonly #socket: WebSocket;
+  readonly #wire: WsProtocol;
   readonly #queue: SessionQueue;
+
   readonly #fanout: Fanout;
   readonly #limits: WsSessionLimits;
   readonly #log: Logger;
@@ -103,17 +105,27 @@ export class WsSession implements Recipient {
     id: string,
     socket: WebSocket,
     remoteAddress: string,
-    options: { fanout: Fanout; limits: WsSessionLimits; logger: Logger },
+    options: WsSessionOptions,
   ) {
     this.id = id;
     this.remoteAddress = remoteAddress;
-    this.protocol = socket.protocol || "tributary.v1.json";
+    this.#wire = protocolFor(socket.protocol);
+    this.protocol = this.#wire.name;
     this.#socket = socket;
     this.#fanout = options.fanout;
     this.#limits = options.limits;
+
     this.#log = options.logger.child({ client: id });
 
-    this.#queue = new SessionQueue(this.#createSink(), {
+    const sink = createWsSink({
+      socket,
+      wire: this.#wire,
+      rawSocket: options.rawSocket,
+      coalescer: options.coalescer,
+      drain: () => this.#queue.drain(),
+      overflow: (reason) => this.close(WsCloseCode.POLICY_VIOLATION, reason),
+    });
+    this.#queue = new SessionQueue(sink, {
       policy: options.limits.slowConsumerPolicy,
       maxMessages: options.limits.maxSessionQueueMessages,
       maxBytes: options.limits.maxSessionBufferedBytes,
@@ -154,13 +166,7 @@ export class WsSession implements Recipient {
   #onFrame(data: RawData, isBinary: boolean): void {
     this.stats.requests++;
     try {
-      if (isBinary) {
-        throw new ProtocolError(
-          WsErrorCode.UNSUPPORTED_FRAME,
-          "binary frames are not part of tributary.v1.json; send JSON text",
-        );
-      }
-      this.#handle(parseClientRequest(rawToString(data)));
+      this.#handle(this.#wire.parseRequest(data, isBinary));
     } catch (caught) {
       const err = asProtocolError(caught);
       if (err.code === WsErrorCode.INTERNAL) {
@@ -168,7 +174,8 @@ export class WsSession implements Recipient {
       }
       this.stats.errors++;
       this.#log.info({ code: err.code, reason: err.message }, "bad request");
-      this.#sendText(errorFrame(err.requestId, err.code, err.message));
+      const { requestId: id, code, message } = err;
+      this.#reply({ type: "error", id, code, message });
     }
   }
 
@@ -181,7 +188,7 @@ export class WsSession implements Recipient {
         this.#unsubscribe(request);
         return;
       case "ping":
-        this.#sendText(pongFrame(request.id));
+        this.#reply({ type: "pong", id: request.id });
         return;
     }
   }
@@ -211,7 +218,8 @@ export class WsSession implements Recipient {
       this.patterns.add(pattern);
       this.#fanout.index.add(pattern, this);
     }
-    this.#sendText(subscribedFrame(request.id, request.topics));
+    const { id, topics } = request;
+    this.#reply({ type: "subscribed", id, topics });
     // Same synchronous turn as the index change above: no message can be
     // published between the replay and the live stream, so the seam has
     // neither a duplicate nor a hole.
@@ -264,7 +272,8 @@ export class WsSession implements Recipient {
         this.#fanout.index.remove(pattern, this);
       }
     }
-    this.#sendText(unsubscribedFrame(request.id, request.topics));
+    const { id, topics } = request;
+    this.#reply({ type: "unsubscribed", id, topics });
   }
 
   #onClose(code: number, reason: Buffer): void {
@@ -279,24 +288,10 @@ export class WsSession implements Recipient {
     );
   }
 
-  #sendText(frame: string): void {
-    if (this.#socket.readyState === WebSocket.OPEN) this.#socket.send(frame);
-  }
-
-  /** The queue's view of the socket. */
-  #createSink(): QueueSink {
-    const socket = this.#socket;
-    const drain = () => this.#queue.drain();
-    return {
-      ready: () =>
-        socket.readyState === WebSocket.OPEN &&
-        socket.bufferedAmount < SOCKET_HIGH_WATER_BYTES,
-      // Every write asks to be told when it is flushed. Asking only for
-      // the write that crosses the high-water mark is not enough: frame
-      // headers, pongs and replies also fill the socket, and a session
-      // that stops being ready without a pending callback would stall.
-      write: (item) => socket.send(item.json, { binary: false }, drain),
-      overflow: (reason) => this.close(WsCloseCode.POLICY_VIOLATION, reason),
-    };
+  /** Replies go around the queue: they are few and answer the client. */
+  #reply(reply: WsReply): void {
+    if (this.#socket.readyState !== WebSocket.OPEN) return;
+    const frame = this.#wire.encodeReply(reply);
+    this.#socket.send(frame, { binary: this.#wire.binary });
   }
 }
