@@ -9,7 +9,10 @@ export interface LogFlags {
 
 export function addLogOptions(command: Command): Command {
   return command
-    .option("--log-level <level>", "trace, debug, info, warn, error", "info")
+    .option(
+      "--log-level <level>",
+      "trace, debug, info, warn or error (default: LOG_LEVEL, else info)",
+    )
     .option(
       "--log-format <format>",
       "json or pretty (default: pretty in a terminal, json otherwise)",
