@@ -62,7 +62,7 @@ function sendSchedule(
       // Catch up on everything due: an open-loop feed never skips.
       const now = clockMs();
       while (next <= total && plannedAt(next) <= now) {
-        const frame = feedFrame(next, plannedAt(next));
+        const frame = feedFrame(next, plannedAt(next), run.schedule.topics);
         for (const socket of upstreams) socket.send(frame);
         lag.recordValue(Math.round((clockMs() - plannedAt(next)) * 1000));
         next++;

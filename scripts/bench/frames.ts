@@ -11,11 +11,27 @@ const PAD = "x".repeat(64);
  * Upstream frame n. `data` comes last, so that the relays can lift it out
  * without parsing it; `t` is the planned send time with µs resolution.
  */
-export function feedFrame(n: number, plannedAt: number): string {
+export function feedFrame(n: number, plannedAt: number, topics = 1): string {
   return (
-    `{"topic":"fanout","id":${n},"seq":${n},` +
+    `{"topic":"fanout",${topicFields(n, topics)}"id":${n},"seq":${n},` +
     `"data":{"n":${n},"t":${plannedAt.toFixed(3)},"pad":"${PAD}"}}`
   );
+}
+
+/**
+ * With several topics, message n goes to topic (n - 1) mod topics, named
+ * `bench.g<group>.t<index>` by the many-topic codec (ten per group, so
+ * that `bench.g<group>.*` is a wildcard over ten topics).
+ */
+function topicFields(n: number, topics: number): string {
+  if (topics <= 1) return "";
+  const k = (n - 1) % topics;
+  return `"g":"g${Math.floor(k / 10)}","t":"t${k % 10}",`;
+}
+
+/** The topic index of message n, as {@link topicFields} assigns it. */
+export function topicOf(n: number, topics: number): number {
+  return (n - 1) % topics;
 }
 
 const DATA_FIELD = Buffer.from('"data":');
@@ -75,12 +91,20 @@ export class StampReader {
   n = 0;
   /** Its planned send time, ms on `clockMs()`. */
   plannedAt = 0;
+  /** Where in the frame the last stamp read ended. */
+  end = 0;
+  readonly #stamp: Buffer;
 
-  /** Reads `frame`; false when it carries no stamp. */
-  read(frame: Buffer): boolean {
-    const at = frame.indexOf(STAMP);
+  /** `stamp` is what precedes `n`: by default `"data":{"n":`. */
+  constructor(stamp: Buffer = STAMP) {
+    this.#stamp = stamp;
+  }
+
+  /** Reads the first stamp at or after `from`; false when there is none. */
+  read(frame: Buffer, from = 0): boolean {
+    const at = frame.indexOf(this.#stamp, from);
     if (at < 0) return false;
-    let i = at + STAMP.length;
+    let i = at + this.#stamp.length;
     let n = 0;
     for (; isDigit(frame[i]); i++) n = n * 10 + (frame[i] as number) - ZERO;
     // Skip `,"t":` (5 bytes) to the planned time.
@@ -97,6 +121,7 @@ export class StampReader {
         scale *= 10;
       }
     }
+    this.end = i;
     if (n === 0 || whole === 0) return false;
     this.n = n;
     this.plannedAt = whole + fraction / scale;

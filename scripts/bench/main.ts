@@ -14,27 +14,40 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
-import { createPlan, type Plan, type Scenario } from "./plan.js";
-import { SYSTEMS, type SystemName } from "./protocol.js";
+import { runCapacity } from "./capacity.js";
+import { runPipeline } from "./pipeline.js";
+import {
+  createPlan,
+  FANOUT_SYSTEMS,
+  type Plan,
+  type Scenario,
+} from "./plan.js";
+import type { SystemSpec } from "./protocol.js";
 import {
   checkGoals,
   combineRounds,
+  formatGoalTable,
   formatScenario,
+  type GoalLine,
+  goalLines,
   type ScenarioResult,
 } from "./report.js";
 import { type SystemResult, summarizeRun } from "./results.js";
-import { runSystem } from "./run-system.js";
+import { loadAverage, runSystem } from "./run-system.js";
+import type { Section } from "./section.js";
+import { slowGoalLines } from "./slow-report.js";
 
 const RESULTS_DIR = "bench-results";
 /** Descriptors a process needs beyond one per client. */
 const SPARE_DESCRIPTORS = 200;
 /** The whole run ends by this, whatever happens. */
-const MAX_RUN_MS = { quick: 5 * 60_000, full: 20 * 60_000 };
+const MAX_RUN_MS = { quick: 8 * 60_000, full: 28 * 60_000 };
 
 interface Options {
   readonly plan: Plan;
   readonly only: ReadonlySet<string> | undefined;
-  readonly systems: readonly SystemName[];
+  /** `--systems`: only these rows (by name); undefined for all. */
+  readonly systems: ReadonlySet<string> | undefined;
   readonly profileDir: string | undefined;
 }
 
@@ -44,7 +57,7 @@ function parseOptions(argv: readonly string[]): Options {
   const base = createPlan(argv.includes("--quick"));
   const rounds = Number(value("rounds") ?? base.rounds);
   const only = value("only");
-  const systems = value("systems")?.split(",") ?? SYSTEMS;
+  const systems = value("systems")?.split(",");
   const clients = Number(value("clients"));
   const rate = Number(value("rate"));
   const scenarios = base.scenarios.map((scenario) => ({
@@ -59,7 +72,7 @@ function parseOptions(argv: readonly string[]): Options {
       scenarios,
     },
     only: only === undefined ? undefined : new Set(only.split(",")),
-    systems: SYSTEMS.filter((s) => systems.includes(s)),
+    systems: systems === undefined ? undefined : new Set(systems),
     profileDir: argv.includes("--profile")
       ? join(RESULTS_DIR, "profiles")
       : undefined,
@@ -77,17 +90,22 @@ async function runScenario(
   scenario: Scenario,
   options: Options,
 ): Promise<ScenarioResult> {
-  const { timing, rounds } = options.plan;
+  const { timing } = options.plan;
+  const rounds = scenario.rounds ?? options.plan.rounds;
   const results: SystemResult[][] = [];
+  const specs: SystemSpec[] = (scenario.systems ?? FANOUT_SYSTEMS).filter(
+    (spec) => options.systems?.has(spec.name) ?? true,
+  );
+  const names = specs.map((spec) => spec.name);
   for (let round = 0; round < rounds; round++) {
     // Alternate the order, so that drift over the run (heat, other
     // load) does not always favour the same system.
-    const { systems } = options;
-    const order = round % 2 === 0 ? [...systems] : [...systems].reverse();
+    const order = round % 2 === 0 ? [...specs] : [...specs].reverse();
     const rows: SystemResult[] = [];
-    for (const system of order) {
+    for (const spec of order) {
+      const system = spec.name;
       const started = Date.now();
-      const raw = await runSystem(scenario, system, timing, {
+      const raw = await runSystem(scenario, spec, timing, {
         profileDir: options.profileDir,
       });
       const row = summarizeRun(raw, scenario, timing);
@@ -97,19 +115,31 @@ async function runScenario(
           `${Math.round(row.deliveriesPerSec)} deliveries/s, ` +
           `p99 ${row.p99Ms.toFixed(2)} ms, server ` +
           `${Math.round(row.serverCores * 100)}% ` +
-          `(${((Date.now() - started) / 1000).toFixed(1)} s)` +
+          `(${((Date.now() - started) / 1000).toFixed(1)} s, load ` +
+          `${row.loadBefore} -> ${row.loadAfter})` +
           (row.warnings.length > 0 ? ` [${row.warnings.join("; ")}]` : ""),
       );
     }
-    rows.sort((a, b) => SYSTEMS.indexOf(a.system) - SYSTEMS.indexOf(b.system));
+    rows.sort((a, b) => names.indexOf(a.system) - names.indexOf(b.system));
     results.push(rows);
   }
-  const combined = combineRounds(results);
+  return resultOf(scenario, results);
+}
+
+/** A scenario's rounds combined and checked against its goals. */
+function resultOf(
+  scenario: Scenario,
+  rounds: readonly (readonly SystemResult[])[],
+): ScenarioResult {
+  const combined = combineRounds(rounds);
   return {
     scenario,
-    rounds: results,
+    rounds,
     combined,
     goals: checkGoals(scenario, combined),
+    extraGoals: scenario.watch
+      ? slowGoalLines(scenario.title, combined)
+      : undefined,
   };
 }
 
@@ -138,13 +168,28 @@ function render(file: string): void {
     startedAt: string;
     command: string;
     scenarios: ScenarioResult[];
+    sections?: Section[];
   };
   console.log(`\nBench results, ${saved.startedAt}, \`${saved.command}\`\n`);
-  for (const { scenario, rounds } of saved.scenarios) {
-    const combined = combineRounds(rounds);
-    const goals = checkGoals(scenario, combined);
-    console.log(`${formatScenario({ scenario, rounds, combined, goals })}\n`);
+  const results = saved.scenarios.map((r) => resultOf(r.scenario, r.rounds));
+  printResults(results, saved.sections ?? []);
+}
+
+/** Every scenario's table, then the closing table of goals. */
+function printResults(
+  scenarios: readonly ScenarioResult[],
+  sections: readonly Section[],
+): void {
+  const goals: GoalLine[] = [];
+  for (const result of scenarios) {
+    console.log(`${formatScenario(result)}\n`);
+    goals.push(...goalLines(result));
   }
+  for (const section of sections) {
+    console.log(`${section.markdown}\n`);
+    goals.push(...section.goals);
+  }
+  console.log(`${formatGoalTable(goals)}\n`);
 }
 
 async function main(): Promise<void> {
@@ -171,7 +216,7 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   console.error(
     `bench: ${plan.mode} mode, ${plan.rounds} round(s), ` +
-      `${machine.cpus} cores, ulimit -n ${limit}`,
+      `${machine.cpus} cores, ulimit -n ${limit}, load ${loadAverage()}`,
   );
 
   const scenarios: ScenarioResult[] = [];
@@ -185,6 +230,19 @@ async function main(): Promise<void> {
     const resolved = withDerivedRate(scenario, scenarios);
     scenarios.push(await runScenario(resolved, options));
   }
+  const sections: Section[] = [];
+  const wanted = (id: string) => options.only?.has(id) ?? true;
+  if (wanted("capacity")) {
+    const { clients } = plan.capacity;
+    if (clients + SPARE_DESCRIPTORS > limit) {
+      skipped.push(`capacity: needs ${clients} descriptors`);
+    } else {
+      sections.push(await runCapacity(plan, options.profileDir));
+    }
+  }
+  if (wanted("pipeline")) {
+    sections.push(await runPipeline(plan, options.profileDir));
+  }
 
   const command = ["npm run bench", ...process.argv.slice(2)].join(" ");
   console.log(
@@ -193,13 +251,26 @@ async function main(): Promise<void> {
       `${plan.timing.windowMs / 1000} s), ${machine.cpus} x ` +
       `${machine.cpuModel}, Node ${machine.node}\n`,
   );
-  for (const result of scenarios) console.log(`${formatScenario(result)}\n`);
+  printResults(scenarios, sections);
+  const minutes = (Date.now() - startedAt.getTime()) / 60_000;
+  console.log(`Run took ${minutes.toFixed(1)} min.`);
   for (const line of skipped) console.log(`skipped ${line}`);
+  console.log(`Load average at the end: ${loadAverage()}`);
 
   mkdirSync(RESULTS_DIR, { recursive: true });
   const stamp = startedAt.toISOString().replace(/[:.]/g, "-");
   const file = join(RESULTS_DIR, `bench-${plan.mode}-${stamp}.json`);
-  const json = { startedAt, command, machine, plan, scenarios, skipped };
+  const finishedAt = new Date();
+  const json = {
+    startedAt,
+    finishedAt,
+    command,
+    machine,
+    plan,
+    scenarios,
+    sections,
+    skipped,
+  };
   writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
   console.log(`JSON: ${file}`);
 }

@@ -3,6 +3,8 @@
  * against, and the two modes (`--quick` and the full run).
  */
 
+import type { SystemSpec } from "./protocol.js";
+
 /** How a scenario loads the systems, and so how it is judged. */
 export type ScenarioKind = "saturation" | "latency";
 
@@ -27,7 +29,32 @@ export interface Scenario {
    * `rate` (which stays the fallback when that scenario did not run).
    */
   readonly halfOf?: string;
+  /** The systems compared; default gateway, bare and naive. */
+  readonly systems?: readonly SystemSpec[];
+  /** The goals checked; default {@link GOALS} of the kind. */
+  readonly goals?: readonly Goal[];
+  /** The feed sends its messages in bursts of this many; default 1. */
+  readonly burst?: number;
+  /** The feed spreads messages over this many topics; default 1. */
+  readonly topics?: number;
+  /** Overrides the plan's measurement window. */
+  readonly windowMs?: number;
+  /** The metric of the ratio columns; default by kind. */
+  readonly ratioMetric?: Goal["metric"];
+  /** Ratio columns: these systems; default bare and naive. */
+  readonly references?: readonly string[];
+  /** Scenario 5: the gateway's server follows its clients and memory. */
+  readonly watch?: boolean;
+  /** Overrides the plan's rounds (the 60 s slow-consumer runs). */
+  readonly rounds?: number;
 }
+
+/** The gateway, bare and naive relays, as most scenarios compare them. */
+export const FANOUT_SYSTEMS: readonly SystemSpec[] = [
+  { name: "gateway", kind: "gateway" },
+  { name: "bare", kind: "bare" },
+  { name: "naive", kind: "naive" },
+];
 
 /** How long each system runs, and how its load is generated. */
 export interface Timing {
@@ -52,6 +79,8 @@ export interface Plan {
   readonly rounds: number;
   readonly timing: Timing;
   readonly scenarios: readonly Scenario[];
+  readonly capacity: CapacityPlan;
+  readonly pipeline: PipelinePlan;
 }
 
 /** See {@link Timing.drainMs}. */
@@ -113,14 +142,179 @@ const LATENCY_10K: Scenario = {
   rate: 5,
 };
 
-/** The plan for `--quick` (about a minute) or the full run. */
+const COALESCE: Scenario = {
+  id: "coalesce-1k",
+  kind: "latency",
+  title: "2. write coalescing, 1,000 clients, bursts of 8",
+  clients: 1000,
+  rate: 32,
+  burst: 8,
+  ratioMetric: "deliveriesPerCpuSec",
+  systems: [
+    { name: "gateway", kind: "gateway", limits: { maxFramesPerWrite: 16 } },
+    {
+      name: "gateway-nocoalesce",
+      kind: "gateway",
+      limits: { maxFramesPerWrite: 0 },
+    },
+    ...FANOUT_SYSTEMS.slice(1),
+  ],
+  goals: [
+    {
+      metric: "deliveriesPerCpuSec",
+      reference: "naive",
+      direction: "at-least",
+      bound: 5,
+    },
+    {
+      metric: "p99Ms",
+      reference: "gateway-nocoalesce",
+      direction: "at-most",
+      bound: 3,
+      mode: "added-ms",
+    },
+  ],
+};
+
+const SLOW_POLICIES = ["drop-oldest", "disconnect"] as const;
+
+/** Scenario 5: `windowMs` is the issue's 60 s in the full run. */
+function slowConsumers(windowMs: number): Scenario {
+  return {
+    id: "slow-1k",
+    kind: "latency",
+    title: "5. slow consumers, 1,000 healthy clients + 5% that stop reading",
+    clients: 1000,
+    rate: 30,
+    windowMs,
+    watch: true,
+    ratioMetric: "p99Ms",
+    references: ["gateway"],
+    systems: [
+      { name: "gateway", kind: "gateway" },
+      ...SLOW_POLICIES.map(
+        (policy): SystemSpec => ({
+          name: `gateway-${policy}`,
+          kind: "gateway",
+          slowShare: 0.05,
+          limits: { slowConsumerPolicy: policy },
+        }),
+      ),
+    ],
+    goals: SLOW_POLICIES.flatMap((policy): Goal[] => [
+      {
+        metric: "p99Ms",
+        subject: `gateway-${policy}`,
+        reference: "gateway",
+        direction: "at-most",
+        bound: 1.1,
+      },
+      {
+        metric: "deliveriesPerSec",
+        subject: `gateway-${policy}`,
+        reference: "gateway",
+        direction: "at-least",
+        bound: 0.95,
+      },
+    ]),
+  };
+}
+
+/*
+ * Each client of scenario 6 receives about 2% of the messages (20 of
+ * 1,000 topics), so the feed sends 50 times the single-topic rate: both
+ * rows are offered about 30k deliveries/s.
+ */
+const TOPICS: Scenario = {
+  id: "topics-1k",
+  kind: "latency",
+  title: "6. many topics, 1,000 clients on 10 of 1,000 topics + a wildcard",
+  clients: 1000,
+  rate: 30,
+  topics: 1000,
+  ratioMetric: "deliveriesPerCpuSec",
+  references: ["gateway"],
+  systems: [
+    { name: "gateway", kind: "gateway" },
+    { name: "gateway-topics", kind: "gateway", manyTopics: true, rate: 1500 },
+  ],
+  goals: [
+    {
+      metric: "deliveriesPerCpuSec",
+      subject: "gateway-topics",
+      reference: "gateway",
+      direction: "at-least",
+      bound: 0.8,
+    },
+  ],
+};
+
+/** Scenario 7 at `clients` subscribers: a saturation ramp. */
+function grpc(clients: number, rate: number, rampTo: number): Scenario {
+  return {
+    id: `grpc-${clients}`,
+    kind: "saturation",
+    title: `7. gRPC subscribers, ${clients.toLocaleString("en")} streams`,
+    clients,
+    rate,
+    rampTo,
+    references: ["grpc-bare"],
+    systems: [
+      { name: "grpc-gateway", kind: "grpc-gateway" },
+      { name: "grpc-bare", kind: "grpc-bare" },
+    ],
+    goals: [
+      {
+        metric: "deliveriesPerSec",
+        subject: "grpc-gateway",
+        reference: "grpc-bare",
+        direction: "at-least",
+        bound: 0.8,
+      },
+    ],
+  };
+}
+
+/** Scenario 4: idle clients, then a share of them reconnecting. */
+export interface CapacityPlan {
+  readonly clients: number;
+  /** How long the idle CPU is measured. */
+  readonly idleMs: number;
+  /** Clients that close and reconnect, spread evenly over churnMs. */
+  readonly churnClients: number;
+  readonly churnMs: number;
+}
+
+/** Scenario 8: four feeds with 25% duplicates into the ingest path. */
+export interface PipelinePlan {
+  /** Frames per second over all four feeds. */
+  readonly rate: number;
+  readonly warmupMs: number;
+  readonly windowMs: number;
+}
+
+/** The plan for `--quick` (a smoke test of every scenario) or the full run. */
 export function createPlan(quick: boolean): Plan {
   if (quick) {
     return {
       mode: "quick",
       rounds: 1,
       timing: { warmupMs: 1000, windowMs: 3000, drainMs: 2000, subscribers: 2 },
-      scenarios: [FANOUT_1K, LATENCY_1K_HALF],
+      scenarios: [
+        FANOUT_1K,
+        LATENCY_1K_HALF,
+        { ...COALESCE, windowMs: 2000 },
+        slowConsumers(6000),
+        { ...TOPICS, windowMs: 2000 },
+        { ...grpc(100, 100, 2000), windowMs: 2000 },
+      ],
+      capacity: {
+        clients: 2000,
+        idleMs: 2000,
+        churnClients: 1000,
+        churnMs: 2000,
+      },
+      pipeline: { rate: 20_000, warmupMs: 1000, windowMs: 3000 },
     };
   }
   return {
@@ -133,17 +327,39 @@ export function createPlan(quick: boolean): Plan {
       LATENCY_1K_HALF,
       LATENCY_1K,
       LATENCY_10K,
+      COALESCE,
+      { ...slowConsumers(60_000), rounds: 1 },
+      TOPICS,
+      grpc(100, 100, 2000),
+      grpc(1000, 10, 200),
     ],
+    capacity: {
+      clients: 19_000,
+      idleMs: 5000,
+      churnClients: 10_000,
+      churnMs: 10_000,
+    },
+    pipeline: { rate: 20_000, warmupMs: 2000, windowMs: 10_000 },
   };
 }
 
-/** A goal of the issue, as a bound on the gateway's ratio to a reference. */
+/**
+ * A goal of the issue: a bound on the ratio of a system's metric to a
+ * reference's (or, with `mode: "added-ms"`, on their difference in ms).
+ */
 export interface Goal {
-  readonly metric: "deliveriesPerSec" | "p99Ms" | "p999Ms";
-  readonly reference: "bare" | "naive";
+  readonly metric:
+    | "deliveriesPerSec"
+    | "deliveriesPerCpuSec"
+    | "p99Ms"
+    | "p999Ms";
+  /** The system judged; default "gateway". */
+  readonly subject?: string;
+  readonly reference: string;
   /** at-least: ratio >= bound (more is better); at-most: ratio <= bound. */
   readonly direction: "at-least" | "at-most";
   readonly bound: number;
+  readonly mode?: "ratio" | "added-ms";
 }
 
 /** The goals of issue 5 for each kind of scenario. */

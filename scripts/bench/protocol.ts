@@ -5,11 +5,36 @@
  */
 import type { ScheduleSpec } from "./schedule.js";
 
-/** The systems a scenario compares, in the order they are listed. */
+/** The fan-out systems scenarios 1 and 3 compare, in table order. */
 export const SYSTEMS = ["gateway", "bare", "naive"] as const;
 
-/** One of {@link SYSTEMS}. */
-export type SystemName = (typeof SYSTEMS)[number];
+/** What a server process runs (see systems.ts). */
+export type SystemKind =
+  | "gateway"
+  | "bare"
+  | "naive"
+  | "grpc-gateway"
+  | "grpc-bare"
+  | "pipeline-gateway"
+  | "pipeline-callbacks";
+
+/** A row's name: one of {@link SYSTEMS} or a variant's label. */
+export type SystemName = string;
+
+/** One system under test of a scenario: what runs and how it is set up. */
+export interface SystemSpec {
+  /** The row's label; unique within a scenario. */
+  readonly name: string;
+  readonly kind: SystemKind;
+  /** Gateway only: `limits` of its config, over the defaults. */
+  readonly limits?: Readonly<Record<string, unknown>>;
+  /** Gateway only: the many-topic codec (`bench.{/g}.{/t}`). */
+  readonly manyTopics?: boolean;
+  /** Messages per second, instead of the scenario's rate. */
+  readonly rate?: number;
+  /** Share of extra clients that stop reading at the window's start. */
+  readonly slowShare?: number;
+}
 
 /** The topic the feed publishes and every client subscribes to. */
 export const BENCH_TOPIC = "bench.fanout";
@@ -35,7 +60,21 @@ export interface FeedReport {
 
 /** Commands of the server process. */
 export type ServerCommand =
-  | { readonly type: "start"; readonly feedUrl: string }
+  | {
+      readonly type: "start";
+      readonly feedUrl: string;
+      readonly spec: SystemSpec;
+      /** Scenario 8: the four feeds. */
+      readonly feedUrls?: readonly string[];
+    }
+  | { readonly type: "counts" }
+  | {
+      readonly type: "watch";
+      /** `address:port` of the clients that stop reading. */
+      readonly slow: readonly string[];
+      readonly fromAt: number;
+      readonly untilAt: number;
+    }
   | { readonly type: "memory" }
   | { readonly type: "stop" };
 
@@ -56,6 +95,16 @@ export type SubscriberCommand =
       readonly localAddresses: readonly string[];
       /** Wait for the gateway's `subscribed` reply before counting ready. */
       readonly awaitSubscribed: boolean;
+      /** Topics the feed spreads over; 0 or absent: the one bench topic. */
+      readonly topics?: number;
+      /** Extra clients that stop reading at the window's start. */
+      readonly slow?: number;
+    }
+  | {
+      /** Close and reconnect `clients` of them, evenly over `overMs`. */
+      readonly type: "churn";
+      readonly clients: number;
+      readonly overMs: number;
     }
   | {
       readonly type: "measure";
@@ -74,6 +123,24 @@ export interface SubscriberReady {
   readonly connected: number;
   readonly failed: number;
   readonly firstError?: string;
+  /** `address:port` of each slow client, as the server sees it. */
+  readonly slowAddresses?: readonly string[];
+}
+
+/** What the gateway's server process saw of the slow clients. */
+export interface WatchReport {
+  readonly type: "watch-report";
+  /** Per slow client, ms after `fromAt` of its first drop (or -1). */
+  readonly firstDropMs: readonly number[];
+  /** Per slow client, ms after `fromAt` its session was gone (or -1). */
+  readonly goneMs: readonly number[];
+  readonly maxSlowQueueDepth: number;
+  /** Messages the gateway dropped for slow and for healthy clients. */
+  readonly slowDropped: number;
+  readonly healthyDropped: number;
+  /** Server RSS and heap, sampled every 500 ms without collecting. */
+  readonly maxRssBytes: number;
+  readonly maxHeapBytes: number;
 }
 
 /** What one subscriber process saw over the run. */
@@ -101,4 +168,25 @@ export interface SubscriberReport {
   readonly closedByCode: Readonly<Record<string, number>>;
   readonly bytes: number;
   readonly frames: number;
+  /** Slow clients: frames and gap notices they read after resuming. */
+  readonly slowFrames?: number;
+  readonly slowGapNotices?: number;
+  readonly slowClosed?: number;
+}
+
+/** A subscriber process after a churn. */
+export interface ChurnReport {
+  readonly type: "churned";
+  readonly reconnected: number;
+  readonly failed: number;
+  /** ms from the churn's start until the last client was ready again. */
+  readonly lastReadyMs: number;
+  readonly firstError?: string;
+}
+
+/** Scenario 8: what the ingest path counted. */
+export interface CountsReport {
+  readonly type: "counts";
+  readonly frames: number;
+  readonly unique: number;
 }

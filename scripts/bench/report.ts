@@ -9,7 +9,7 @@ import type { SystemResult } from "./results.js";
 
 /** A goal checked against one scenario's combined results. */
 export interface GoalCheck extends Goal {
-  /** The gateway's metric over the reference's. */
+  /** The subject's metric over the reference's (or minus, for added-ms). */
   readonly ratio: number;
   readonly met: boolean;
   /**
@@ -27,6 +27,8 @@ export interface ScenarioResult {
   readonly rounds: readonly (readonly SystemResult[])[];
   readonly combined: readonly SystemResult[];
   readonly goals: readonly GoalCheck[];
+  /** Goals checked by a scenario's own code (scenario 5's handling). */
+  readonly extraGoals?: readonly GoalLine[];
 }
 
 /**
@@ -54,6 +56,7 @@ export function combineRounds(
     const first = rows[0] as SystemResult;
     return {
       ...first,
+      loadAfter: rows[rows.length - 1]?.loadAfter,
       deliveriesPerSec: best((r) => r.deliveriesPerSec),
       deliveriesPerCpuSec: best((r) => r.deliveriesPerCpuSec),
       p50Ms: least((r) => r.p50Ms),
@@ -86,18 +89,20 @@ function median(values: readonly number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/** Checks the gateway's combined row against the goals of its kind. */
+/** Checks the combined rows against the scenario's goals. */
 export function checkGoals(
   scenario: Scenario,
   combined: readonly SystemResult[],
 ): GoalCheck[] {
   const row = (system: SystemName) => combined.find((r) => r.system === system);
-  const gateway = row("gateway");
-  if (gateway === undefined) return [];
-  return GOALS[scenario.kind].flatMap((goal) => {
+  return (scenario.goals ?? GOALS[scenario.kind]).flatMap((goal) => {
+    const gateway = row(goal.subject ?? "gateway");
     const reference = row(goal.reference);
-    if (reference === undefined) return [];
-    const ratio = gateway[goal.metric] / reference[goal.metric];
+    if (reference === undefined || gateway === undefined) return [];
+    const ratio =
+      goal.mode === "added-ms"
+        ? gateway[goal.metric] - reference[goal.metric]
+        : gateway[goal.metric] / reference[goal.metric];
     const met =
       goal.direction === "at-least" ? ratio >= goal.bound : ratio <= goal.bound;
     const margin =
@@ -117,6 +122,7 @@ export function checkGoals(
 
 const METRIC_NAMES: Readonly<Record<Goal["metric"], string>> = {
   deliveriesPerSec: "deliveries/s",
+  deliveriesPerCpuSec: "deliveries per CPU-s",
   p99Ms: "p99",
   p999Ms: "p99.9",
 };
@@ -125,9 +131,13 @@ const METRIC_NAMES: Readonly<Record<Goal["metric"], string>> = {
 export function formatScenario(result: ScenarioResult): string {
   const { scenario, combined, goals } = result;
   const ratioMetric: Goal["metric"] =
-    scenario.kind === "saturation" ? "deliveriesPerSec" : "p99Ms";
+    scenario.ratioMetric ??
+    (scenario.kind === "saturation" ? "deliveriesPerSec" : "p99Ms");
   const ratioName = METRIC_NAMES[ratioMetric];
   const ref = (system: SystemName) => combined.find((r) => r.system === system);
+  const references = (scenario.references ?? ["bare", "naive"]).filter(
+    (name) => ref(name) !== undefined,
+  );
   const ratio = (row: SystemResult, system: SystemName) => {
     const reference = ref(system);
     return reference === undefined
@@ -141,9 +151,10 @@ export function formatScenario(result: ScenarioResult): string {
     `${offered(scenario)}; ratios are of ${ratioName}.`,
     "",
     "| system | deliveries/s | per CPU-s | p50 ms | p99 ms | p99.9 ms " +
-      "| RSS/conn | x bare | x naive | server CPU | frame B | notes |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: " +
-      "| ---: | ---: | --- |",
+      `| RSS/conn | ${references.map((r) => `x ${r} | `).join("")}` +
+      "server CPU | frame B | notes |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | " +
+      `${references.map(() => "---: | ").join("")}---: | ---: | --- |`,
   ];
   for (const row of combined) {
     const cells = [
@@ -154,8 +165,7 @@ export function formatScenario(result: ScenarioResult): string {
       row.p99Ms.toFixed(2),
       row.p999Ms.toFixed(2),
       `${(row.rssPerConnBytes / 1024).toFixed(1)} KiB`,
-      ratio(row, "bare"),
-      ratio(row, "naive"),
+      ...references.map((name) => ratio(row, name)),
       `${Math.round(row.serverCores * 100)}%`,
       row.frameBytes.toFixed(0),
       row.warnings.join("; ") || "ok",
@@ -163,17 +173,81 @@ export function formatScenario(result: ScenarioResult): string {
     lines.push(`| ${cells.join(" | ")} |`);
   }
   lines.push("");
+  const loads = combined.map(
+    (row) => `${row.system} ${row.loadBefore ?? "?"} → ${row.loadAfter ?? "?"}`,
+  );
+  lines.push(
+    `Load average (1, 5, 15 min) before → after: ${loads.join("; ")}.`,
+  );
+  lines.push("");
   for (const goal of goals) lines.push(`- ${formatGoal(goal)}`);
+  for (const line of result.extraGoals ?? []) {
+    lines.push(`- goal: ${line.goal}: ${line.measured}, **${line.verdict}**`);
+  }
   return lines.join("\n");
+}
+
+/** One line of the closing table of goals. */
+export interface GoalLine {
+  readonly scenario: string;
+  readonly goal: string;
+  readonly measured: string;
+  /** "met", "missed by N%", "inconclusive: why". */
+  readonly verdict: string;
+}
+
+/** A scenario's goals as lines of the closing table. */
+export function goalLines(result: ScenarioResult): GoalLine[] {
+  const lines = result.goals.map((goal): GoalLine => {
+    const sign = goal.direction === "at-least" ? "≥" : "≤";
+    const subject = goal.subject ?? "gateway";
+    const name = METRIC_NAMES[goal.metric];
+    const added = goal.mode === "added-ms";
+    const pct = `${Math.abs(goal.margin * 100).toFixed(0)}%`;
+    return {
+      scenario: result.scenario.title,
+      goal: added
+        ? `${subject} ${name} − ${goal.reference} ${sign} ${goal.bound} ms`
+        : `${subject} ${name} ${sign} ${goal.bound}× ${goal.reference}`,
+      measured: added
+        ? `${goal.ratio.toFixed(2)} ms`
+        : `${goal.ratio.toFixed(2)}×`,
+      verdict:
+        goal.inconclusive !== undefined
+          ? `inconclusive: ${goal.inconclusive}`
+          : goal.met
+            ? "met"
+            : `missed by ${pct}`,
+    };
+  });
+  return [...lines, ...(result.extraGoals ?? [])];
+}
+
+/** The closing table: every goal of the run. */
+export function formatGoalTable(lines: readonly GoalLine[]): string {
+  const rows = lines.map(
+    (l) => `| ${l.scenario} | ${l.goal} | ${l.measured} | ${l.verdict} |`,
+  );
+  return [
+    "### Goals",
+    "",
+    "| scenario | goal | measured | verdict |",
+    "| --- | --- | ---: | --- |",
+    ...rows,
+  ].join("\n");
 }
 
 /** "gateway p99 <= 1.5x bare: 1.21x, met (19% to spare)". */
 function formatGoal(goal: GoalCheck): string {
   const sign = goal.direction === "at-least" ? ">=" : "<=";
   const name = METRIC_NAMES[goal.metric];
+  const subject = goal.subject ?? "gateway";
   const head =
-    `goal: gateway ${name} ${sign} ${goal.bound}x ${goal.reference}: ` +
-    `${goal.ratio.toFixed(2)}x`;
+    goal.mode === "added-ms"
+      ? `goal: ${subject} ${name} - ${goal.reference} ${sign} ` +
+        `${goal.bound} ms: ${goal.ratio.toFixed(2)} ms`
+      : `goal: ${subject} ${name} ${sign} ${goal.bound}x ` +
+        `${goal.reference}: ${goal.ratio.toFixed(2)}x`;
   const pct = `${Math.abs(goal.margin * 100).toFixed(0)}%`;
   if (goal.inconclusive !== undefined) {
     return `${head}, **inconclusive**: ${goal.inconclusive}`;
@@ -187,9 +261,21 @@ function formatGoal(goal: GoalCheck): string {
 function offered(scenario: Scenario): string {
   const { clients, rate: start, rampTo } = scenario;
   if (rampTo === undefined) {
+    const burst =
+      (scenario.burst ?? 1) > 1 ? ` in bursts of ${scenario.burst}` : "";
+    const variants = (scenario.systems ?? [])
+      .filter((s) => s.rate !== undefined)
+      .map(
+        (s) => `; ${s.name}: ${s.rate} msg/s over ${scenario.topics} topics`,
+      );
+    const window =
+      scenario.windowMs === undefined
+        ? ""
+        : `, ${scenario.windowMs / 1000} s window`;
     return (
-      `${clients} clients, feed ${start} msg/s ` +
-      `(${rate(clients * start)} deliveries/s offered)`
+      `${clients} clients, feed ${start} msg/s${burst} ` +
+      `(${rate(clients * start)} deliveries/s offered)${variants.join("")}` +
+      window
     );
   }
   return (

@@ -5,7 +5,7 @@
  */
 import * as hdr from "hdr-histogram-js";
 import { BUCKET_MS, type Scenario, type Timing } from "./plan.js";
-import type { SystemName } from "./protocol.js";
+import type { SystemName, WatchReport } from "./protocol.js";
 import type { RawRun } from "./run-system.js";
 
 /** A subscriber process above this share of a core limits the run. */
@@ -45,6 +45,17 @@ export interface SystemResult {
   readonly outOfOrder: number;
   readonly gapSeqs: number;
   readonly closedClients: number;
+  /** /proc/loadavg before and after this system's run. */
+  readonly loadBefore?: string;
+  readonly loadAfter?: string;
+  /** Scenario 5: the slow clients, and what the gateway did with them. */
+  readonly slowClients?: number;
+  readonly slowFrames?: number;
+  readonly slowGapNotices?: number;
+  readonly slowClosed?: number;
+  readonly watch?: WatchReport;
+  /** Server RSS before the clients connected (for scenario 5's bound). */
+  readonly rssBeforeBytes?: number;
   readonly warnings: readonly string[];
 }
 
@@ -69,7 +80,8 @@ export function summarizeRun(
   const ms = (percentile: number) =>
     histogram.getValueAtPercentile(percentile) / 1000;
   const inWindow = total(run, (r) => r.deliveredInWindow);
-  const meanPerSec = inWindow / (timing.windowMs / 1000);
+  const windowMs = scenario.windowMs ?? timing.windowMs;
+  const meanPerSec = inWindow / (windowMs / 1000);
   const deliveriesPerSec =
     scenario.kind === "saturation" ? peakPerSec(run) : meanPerSec;
   const { subscriberCores, feedCores } = run;
@@ -102,6 +114,14 @@ export function summarizeRun(
     closedClients: total(run, (r) =>
       Object.values(r.closedByCode).reduce((a, b) => a + b, 0),
     ),
+    loadBefore: run.loadBefore,
+    loadAfter: run.loadAfter,
+    slowClients: run.slowClients,
+    slowFrames: total(run, (r) => r.slowFrames ?? 0),
+    slowGapNotices: total(run, (r) => r.slowGapNotices ?? 0),
+    slowClosed: total(run, (r) => r.slowClosed ?? 0),
+    watch: run.watch,
+    rssBeforeBytes: run.memoryBefore.rssBytes,
   };
   return { ...result, warnings: warningsOf(run, result, scenario, timing) };
 }
@@ -129,7 +149,10 @@ function warningsOf(
 ): string[] {
   const warnings: string[] = [];
   const pct = (cores: number) => `${Math.round(cores * 100)}%`;
-  if (result.feedLagMaxMs > timing.windowMs * FEED_LAG_SHARE) {
+  if (
+    result.feedLagMaxMs >
+    (scenario.windowMs ?? timing.windowMs) * FEED_LAG_SHARE
+  ) {
     warnings.push(`feed fell ${result.feedLagMaxMs.toFixed(0)} ms behind`);
   }
   result.subscriberCores.forEach((cores, i) => {

@@ -2,6 +2,7 @@
  * One system under test on one scenario: forks the feed, the server and
  * the subscribers, runs the schedule and collects what each measured.
  */
+import { readFileSync } from "node:fs";
 import { ChildChannel } from "./channel.js";
 import { clockMs, sleepUntil } from "./clock.js";
 import { measureMachine } from "./machine.js";
@@ -18,6 +19,8 @@ import type {
   SubscriberReady,
   SubscriberReport,
   SystemName,
+  SystemSpec,
+  WatchReport,
 } from "./protocol.js";
 import { plannedTimes, type ScheduleSpec } from "./schedule.js";
 
@@ -42,6 +45,13 @@ export interface RawRun {
   readonly subscribers: readonly SubscriberReport[];
   /** Busy cores of the whole machine over the window. */
   readonly machineCores: number;
+  /** /proc/loadavg before and after the run. */
+  readonly loadBefore: string;
+  readonly loadAfter: string;
+  /** Scenario 5: what the gateway did with the slow clients. */
+  readonly watch?: WatchReport;
+  /** Slow clients connected, over all subscriber processes. */
+  readonly slowClients: number;
 }
 
 /** Options of {@link runSystem}. */
@@ -53,10 +63,17 @@ export interface RunOptions {
 /** Runs `system` on `scenario`; every process has exited on return. */
 export async function runSystem(
   scenario: Scenario,
-  system: SystemName,
-  timing: Timing,
+  spec: SystemSpec,
+  planTiming: Timing,
   options: RunOptions = {},
 ): Promise<RawRun> {
+  const system: SystemName = spec.name;
+  const timing = {
+    ...planTiming,
+    windowMs: scenario.windowMs ?? planTiming.windowMs,
+  };
+  const loadBefore = loadAverage();
+  const grpc = spec.kind === "grpc-gateway" || spec.kind === "grpc-bare";
   const children: ChildChannel[] = [];
   const maxMs = timing.warmupMs + timing.windowMs + timing.drainMs + 90_000;
   const spawn = (name: string, file: string, args: string[] = []) => {
@@ -75,12 +92,13 @@ export async function runSystem(
 
   const feed = spawn("feed", "./feed.ts");
   const server = spawn("server", "./server.ts", [system]);
+  const slowTotal = Math.round(scenario.clients * (spec.slowShare ?? 0));
   try {
     const { url: feedUrl } = await feed.next<{ type: string; url: string }>(
       "listening",
       STARTUP_MS,
     );
-    server.send({ type: "start", feedUrl });
+    server.send({ type: "start", feedUrl, spec });
     const { url } = await server.next<{ type: string; url: string }>(
       "listening",
       STARTUP_MS,
@@ -90,17 +108,19 @@ export async function runSystem(
     const memoryBefore = await server.next<MemoryReport>("memory", STARTUP_MS);
 
     const shares = split(scenario.clients, timing.subscribers);
-    const subscribers = shares.map(() =>
-      spawn("subscriber", "./subscriber.ts"),
-    );
-    const localAddresses = sourceAddresses(scenario.clients);
+    const slowShares = split(slowTotal, timing.subscribers);
+    const file = grpc ? "./grpc-subscriber.ts" : "./subscriber.ts";
+    const subscribers = shares.map(() => spawn("subscriber", file));
+    const localAddresses = sourceAddresses(scenario.clients + slowTotal);
     subscribers.forEach((subscriber, i) => {
       subscriber.send({
         type: "connect",
         url,
         clients: shares[i],
         localAddresses,
-        awaitSubscribed: system === "gateway",
+        awaitSubscribed: spec.kind === "gateway",
+        topics: spec.manyTopics === true ? scenario.topics : undefined,
+        slow: slowShares[i],
       });
     });
     const connectMs = STARTUP_MS + scenario.clients * 5;
@@ -110,13 +130,25 @@ export async function runSystem(
     server.send({ type: "memory" });
     const memoryAfter = await server.next<MemoryReport>("memory", STARTUP_MS);
 
-    const measured = await measure(scenario, timing, feed, server, subscribers);
+    const slowAddresses = ready.flatMap((r) => r.slowAddresses ?? []);
+    const rate = spec.rate ?? scenario.rate;
+    const measured = await measure(
+      { ...scenario, rate, topics: spec.manyTopics ? scenario.topics : 1 },
+      timing,
+      feed,
+      server,
+      subscribers,
+      slowAddresses,
+    );
     return {
       system,
       clients: scenario.clients,
       memoryBefore,
       memoryAfter,
       ready,
+      loadBefore,
+      loadAfter: loadAverage(),
+      slowClients: slowAddresses.length,
       ...measured,
     };
   } finally {
@@ -135,6 +167,7 @@ async function measure(
   feed: ChildChannel,
   server: ChildChannel,
   subscribers: readonly ChildChannel[],
+  slowAddresses: readonly string[],
 ) {
   const schedule: ScheduleSpec = {
     startAt: clockMs() + LEAD_MS,
@@ -142,6 +175,8 @@ async function measure(
     windowMs: timing.windowMs,
     startRate: scenario.rate,
     endRate: scenario.rampTo ?? scenario.rate,
+    burst: scenario.burst,
+    topics: scenario.topics,
   };
   const total = plannedTimes(schedule).length;
   const windowStart = schedule.startAt + timing.warmupMs;
@@ -163,6 +198,18 @@ async function measure(
   }
 
   const deadlineMs = stopAt - clockMs() + 30_000;
+  const watching = scenario.watch === true;
+  if (watching) {
+    server.send({
+      type: "watch",
+      slow: slowAddresses,
+      fromAt: windowStart,
+      untilAt: windowEnd,
+    });
+  }
+  const watch = watching
+    ? server.next<WatchReport>("watch-report", deadlineMs)
+    : Promise.resolve(undefined);
   const pids = [server, feed, ...subscribers].map((child) => child.pid);
   const [feedReport, reports, machineCores, cores] = await Promise.all([
     feed.next<FeedReport>("feed-report", deadlineMs),
@@ -176,6 +223,7 @@ async function measure(
   ]);
   const [serverCores = 0, feedCores = 0, ...subscriberCores] = cores;
   return {
+    watch: await watch,
     feed: feedReport,
     subscribers: reports,
     machineCores,
@@ -203,8 +251,20 @@ async function measureCores(
   });
 }
 
+/** The first three fields of /proc/loadavg: "1.44 3.17 3.29". */
+export function loadAverage(): string {
+  try {
+    return readFileSync("/proc/loadavg", "utf8")
+      .split(" ")
+      .slice(0, 3)
+      .join(" ");
+  } catch {
+    return "?";
+  }
+}
+
 /** `total` split into `parts` nearly equal whole shares. */
-function split(total: number, parts: number): number[] {
+export function split(total: number, parts: number): number[] {
   return Array.from(
     { length: parts },
     (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0),
@@ -216,7 +276,7 @@ function split(total: number, parts: number): number[] {
  * needs more than CLIENTS_PER_ADDRESS ephemeral ports, since each system
  * in turn leaves its ports in TIME_WAIT for a minute.
  */
-function sourceAddresses(clients: number): string[] {
+export function sourceAddresses(clients: number): string[] {
   const count = Math.max(1, Math.ceil(clients / CLIENTS_PER_ADDRESS));
   return Array.from({ length: count }, (_, i) => `127.0.0.${i + 1}`);
 }

@@ -17,6 +17,10 @@ export interface ScheduleSpec {
    * between. Equal to startRate for a steady load.
    */
   readonly endRate: number;
+  /** Messages planned at the same instant; default 1. */
+  readonly burst?: number;
+  /** Topics the messages are spread over, round robin; default 1. */
+  readonly topics?: number;
 }
 
 /** Messages per second at `elapsedMs` after the schedule's start. */
@@ -30,10 +34,11 @@ function rateAt(spec: ScheduleSpec, elapsedMs: number): number {
 /** Planned send times of messages 1..n (index 0 is message 1). */
 export function plannedTimes(spec: ScheduleSpec): Float64Array {
   const endMs = spec.warmupMs + spec.windowMs;
+  const burst = Math.max(1, spec.burst ?? 1);
   const times: number[] = [];
   for (let elapsed = 0; elapsed < endMs; ) {
-    times.push(spec.startAt + elapsed);
-    elapsed += 1000 / rateAt(spec, elapsed);
+    for (let i = 0; i < burst; i++) times.push(spec.startAt + elapsed);
+    elapsed += (1000 * burst) / rateAt(spec, elapsed);
   }
   return Float64Array.from(times);
 }

@@ -1,7 +1,8 @@
 /**
- * The server process: runs one system under test (argv[2]: gateway, bare
- * or naive) alone in its process, so that its CPU and memory can be
- * measured apart from the load generator.
+ * The server process: runs one system under test alone in its process,
+ * so that its CPU and memory can be measured apart from the load
+ * generator. argv[2] only names it in messages; the `start` command says
+ * what to run.
  */
 import {
   boundLifetime,
@@ -11,32 +12,40 @@ import {
   sendToParent,
 } from "./child.js";
 import { clockMs, sleepUntil } from "./clock.js";
-import {
-  type MemoryReport,
-  type ServerCommand,
-  SYSTEMS,
-  type SystemName,
-} from "./protocol.js";
+import type { MemoryReport, ServerCommand } from "./protocol.js";
 import { type RunningSystem, startSystem } from "./systems.js";
+import { watchSlowClients } from "./watch.js";
 
 function main(): void {
-  const system = process.argv[2] as SystemName;
-  if (!SYSTEMS.includes(system)) {
-    console.error(`server: unknown system ${process.argv[2]}`);
-    process.exit(2);
-  }
-  boundLifetime(`server(${system})`, maxMsFromArgv(120_000));
+  const name = `server(${process.argv[2] ?? "?"})`;
+  boundLifetime(name, maxMsFromArgv(120_000));
 
   let running: RunningSystem | undefined;
-  onCommand<ServerCommand>(`server(${system})`, async (command) => {
+  onCommand<ServerCommand>(name, async (command) => {
     switch (command.type) {
       case "start":
-        running = await startSystem(system, command.feedUrl);
+        running = await startSystem(
+          command.spec,
+          command.feedUrl,
+          command.feedUrls,
+        );
         sendToParent({ type: "listening", url: running.url });
         return;
       case "memory":
         sendToParent(memoryReport());
         return;
+      case "counts": {
+        const counts = running?.counts?.();
+        if (counts === undefined) throw new Error("counts: not an ingest path");
+        sendToParent(counts);
+        return;
+      }
+      case "watch": {
+        const gateway = running?.gateway;
+        if (gateway === undefined) throw new Error("watch: not a gateway");
+        sendToParent(await watchSlowClients(gateway, command));
+        return;
+      }
       case "stop":
         // A graceful stop is bounded: the numbers are in already.
         await Promise.race([running?.stop(), sleepUntil(clockMs() + 2000)]);

@@ -1,44 +1,66 @@
 /**
- * Starting a system under test in the server process: the gateway, or one
- * of the reference relays.
+ * Starting a system under test in the server process: the gateway (in
+ * the variant a scenario asks for), or one of the reference servers.
  */
 import { parseConfig } from "../../src/config/index.js";
 import { Gateway } from "../../src/gateway/index.js";
 import { createSilentLogger } from "../../src/telemetry/index.js";
-import type { SystemName } from "./protocol.js";
+import { startGrpcRelay } from "./grpc-relay.js";
+import { startCallbackIngest, startGatewayIngest } from "./pipeline-systems.js";
+import type { CountsReport, SystemSpec } from "./protocol.js";
 import { startRelay } from "./relays.js";
 
 /** A system under test, listening and connected to the feed. */
 export interface RunningSystem {
-  /** Where clients connect. */
+  /** Where clients connect: a ws:// URL, or host:port for gRPC. */
   readonly url: string;
+  /** The gateway itself, when that is what runs. */
+  readonly gateway?: Gateway;
+  /** Scenario 8: what the ingest path counted. */
+  counts?(): CountsReport;
   stop(): Promise<void>;
 }
 
-/** Starts `system` with the feed at `feedUrl` as its upstream. */
-export function startSystem(
-  system: SystemName,
+/** Starts `spec` with the feed at `feedUrl` as its upstream. */
+export async function startSystem(
+  spec: SystemSpec,
   feedUrl: string,
+  feedUrls: readonly string[] = [],
 ): Promise<RunningSystem> {
-  return system === "gateway"
-    ? startGateway(feedUrl)
-    : startRelay(system, feedUrl);
+  switch (spec.kind) {
+    case "pipeline-gateway":
+      return { url: "", ...(await startGatewayIngest(feedUrls)) };
+    case "pipeline-callbacks":
+      return { url: "", ...(await startCallbackIngest(feedUrls)) };
+    case "gateway":
+    case "grpc-gateway":
+      return startGateway(spec, feedUrl);
+    case "grpc-bare":
+      return startGrpcRelay(feedUrl);
+    default:
+      return startRelay(spec.kind, feedUrl);
+  }
 }
 
 /**
  * The gateway as issue 5 asks for it in the fan-out scenario: one source,
  * the json codec normalizing each frame, one group deduplicating by id.
+ * gRPC always listens on a free port, never the default 50051.
  */
-async function startGateway(feedUrl: string): Promise<RunningSystem> {
+async function startGateway(
+  spec: SystemSpec,
+  feedUrl: string,
+): Promise<RunningSystem> {
   const config = parseConfig({
-    server: { host: "127.0.0.1", port: 0 },
+    server: { host: "127.0.0.1", port: 0, grpcPort: 0 },
     sources: [
       {
         id: "feed",
         url: feedUrl,
         codec: {
           format: "json",
-          topic: "bench.{/topic}",
+          topic:
+            spec.manyTopics === true ? "bench.{/g}.{/t}" : "bench.{/topic}",
           id: "/id",
           seq: "/seq",
           data: "/data",
@@ -46,11 +68,13 @@ async function startGateway(feedUrl: string): Promise<RunningSystem> {
       },
     ],
     groups: [{ id: "bench", sources: ["feed"], dedupe: { by: "id" } }],
+    limits: spec.limits ?? {},
   });
   const gateway = new Gateway(config, createSilentLogger());
   const { port } = await gateway.start();
-  return {
-    url: `ws://127.0.0.1:${port}/ws`,
-    stop: () => gateway.stop(),
-  };
+  const url =
+    spec.kind === "grpc-gateway"
+      ? `127.0.0.1:${gateway.grpcPort}`
+      : `ws://127.0.0.1:${port}/ws`;
+  return { url, gateway, stop: () => gateway.stop() };
 }

@@ -6,7 +6,7 @@
  */
 import * as hdr from "hdr-histogram-js";
 import { clockMs } from "./clock.js";
-import { frameKind, StampReader } from "./frames.js";
+import { frameKind, StampReader, topicOf } from "./frames.js";
 
 /** The part of a run a tracker measures. */
 export interface TrackWindow {
@@ -37,10 +37,15 @@ export class DeliveryTracker {
   frames = 0;
   minLatencyMs = Number.POSITIVE_INFINITY;
   readonly #clients: ClientLog[] = [];
+  /** Messages all clients should receive: complete at this many. */
+  #expected = 0;
 
-  /** A log for one more client. */
-  addClient(): ClientLog {
-    const log = new ClientLog(this);
+  /**
+   * A log for one more client; `member` marks the topics it receives when
+   * the feed spreads over several (see `topicOf`).
+   */
+  addClient(member?: Uint8Array): ClientLog {
+    const log = new ClientLog(this, member);
     this.#clients.push(log);
     return log;
   }
@@ -50,8 +55,11 @@ export class DeliveryTracker {
     this.window = window;
     const span = window.windowEnd - window.windowStart;
     this.buckets = new Array(Math.ceil(span / window.bucketMs)).fill(0);
-    for (const log of this.#clients)
+    this.#expected = 0;
+    for (const log of this.#clients) {
       log.seen = new Uint8Array(window.total + 1);
+      this.#expected += log.expected(window.total);
+    }
   }
 
   /** Clients added so far. */
@@ -62,7 +70,7 @@ export class DeliveryTracker {
   /** True once every client has received every message. */
   get complete(): boolean {
     const total = this.window?.total ?? 0;
-    return total > 0 && this.unique >= this.#clients.length * total;
+    return total > 0 && this.unique >= this.#expected;
   }
 
   /** Messages never received, below and above each client's last one. */
@@ -72,8 +80,11 @@ export class DeliveryTracker {
     for (const log of this.#clients) {
       const seen = log.seen;
       if (seen === undefined) continue;
-      for (let n = 1; n < log.maxSeen; n++) lost += seen[n] === 0 ? 1 : 0;
-      undelivered += seen.length - 1 - log.maxSeen;
+      for (let n = 1; n < seen.length; n++) {
+        if (seen[n] === 1 || !log.receives(n)) continue;
+        if (n < log.maxSeen) lost++;
+        else undelivered++;
+      }
     }
     return { lost, undelivered };
   }
@@ -85,9 +96,25 @@ export class ClientLog {
   seen: Uint8Array | undefined;
   maxSeen = 0;
   readonly #tracker: DeliveryTracker;
+  readonly #member: Uint8Array | undefined;
 
-  constructor(tracker: DeliveryTracker) {
+  constructor(tracker: DeliveryTracker, member?: Uint8Array) {
     this.#tracker = tracker;
+    this.#member = member;
+  }
+
+  /** Whether this client is to receive message n. */
+  receives(n: number): boolean {
+    const member = this.#member;
+    return member === undefined || member[topicOf(n, member.length)] === 1;
+  }
+
+  /** How many of messages 1..total this client is to receive. */
+  expected(total: number): number {
+    if (this.#member === undefined) return total;
+    let count = 0;
+    for (let n = 1; n <= total; n++) count += this.receives(n) ? 1 : 0;
+    return count;
   }
 
   /** Handles one frame from the server; returns its kind. */
@@ -103,14 +130,20 @@ export class ClientLog {
   }
 
   #onMessage(frame: Buffer): void {
+    const { reader } = this.#tracker;
+    if (reader.read(frame)) this.onStamp(reader.n, reader.plannedAt);
+  }
+
+  /**
+   * Records message n, planned at `plannedAt`, as received now: for
+   * transports whose frames carry several messages (gRPC).
+   */
+  onStamp(n: number, plannedAt: number): void {
     const receivedAt = clockMs();
     const tracker = this.#tracker;
-    const { reader } = tracker;
-    const seen = this.seen as Uint8Array;
+    const seen = this.seen;
+    if (seen === undefined || n >= seen.length) return;
     const window = tracker.window as TrackWindow;
-    if (!reader.read(frame) || reader.n >= seen.length) return;
-
-    const n = reader.n;
     if (seen[n] === 1) {
       tracker.duplicates++;
       return;
@@ -126,7 +159,6 @@ export class ClientLog {
       const bucket = Math.floor(at);
       tracker.buckets[bucket] = (tracker.buckets[bucket] ?? 0) + 1;
     }
-    const plannedAt = reader.plannedAt;
     if (plannedAt >= window.windowStart && plannedAt < window.windowEnd) {
       const latencyMs = receivedAt - plannedAt;
       if (latencyMs < tracker.minLatencyMs) tracker.minLatencyMs = latencyMs;

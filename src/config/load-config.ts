@@ -107,5 +107,30 @@ function checkReferences(config: Config): ConfigProblem[] {
       memberOf.set(id, group.id);
     });
   });
+  checkPools(config, problems);
   return problems;
+}
+
+/** Pool ids and client paths must be unique. */
+function checkPools(config: Config, problems: ConfigProblem[]): void {
+  const ids = new Map<string, number>();
+  const paths = new Map<string, number>();
+  config.pools.forEach((pool, i) => {
+    const sameId = ids.get(pool.id);
+    if (sameId !== undefined) {
+      problems.push({
+        path: `pools[${i}].id`,
+        message: `duplicate pool id "${pool.id}" (also pools[${sameId}])`,
+      });
+    }
+    const samePath = paths.get(pool.path);
+    if (samePath !== undefined) {
+      problems.push({
+        path: `pools[${i}].path`,
+        message: `path "${pool.path}" is already pools[${samePath}]'s`,
+      });
+    }
+    ids.set(pool.id, i);
+    paths.set(pool.path, i);
+  });
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { codecSchema } from "../codecs/codec-schema.js";
+import { poolSchema } from "../proxy/pool-schema.js";
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, {
   message:
@@ -244,11 +245,14 @@ export const configSchema = z.strictObject({
     historyMaxAgeMs: 300_000,
   }),
   auth: authSchema.default({ control: { tokens: [] } }),
+  /** WebSocket proxy pools, each on its own client path. */
+  pools: z.array(poolSchema).default([]),
 });
 
 export type Config = z.infer<typeof configSchema>;
 export type ServerConfig = Config["server"];
 export type AuthConfig = Config["auth"];
+export type PoolsConfig = Config["pools"];
 export type SourceConfig = z.infer<typeof sourceSchema>;
 export type GroupConfig = z.infer<typeof groupSchema>;
 export type DedupeConfig = GroupConfig["dedupe"];

@@ -15,7 +15,7 @@ export interface BetaFeedOptions {
   readonly restartEveryMs?: number;
   /** How long a restart refuses new connections; default 1 s. */
   readonly restartDownMs?: number;
-  /** Trades of this last stretch are replayed on subscribe; default 5 s. */
+  /** Trades of this last stretch are replayed on subscribe; default 30 s. */
   readonly replayMs?: number;
 }
 
@@ -38,7 +38,7 @@ export async function startBetaFeed(
   tape: TradeTape,
   options: BetaFeedOptions = {},
 ): Promise<BetaFeed> {
-  const replayMs = options.replayMs ?? 5000;
+  const replayMs = options.replayMs ?? 30_000;
   const recent: Trade[] = [];
   let pending: Trade[] = [];
   let restarting = false;

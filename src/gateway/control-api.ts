@@ -122,6 +122,8 @@ export interface ClientView {
   readonly queueDepth: number;
   readonly sent: number;
   readonly dropped: number;
+  /** Gap notices sent to it: missing upstream, expired history, its own drops. */
+  readonly gaps: number;
   readonly connectedAt: number;
   /** The negotiated WebSocket subprotocol; "" for gRPC. */
   readonly protocol: string;

@@ -2,23 +2,36 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { Config } from "../config/index.js";
+import { createDashboard, type Dashboard } from "../dashboard/index.js";
 import type { GroupEvent } from "../pipeline/index.js";
+import { ProxyGateway } from "../proxy/index.js";
 import {
   createGrpcServer,
   type GrpcServer,
   isLoopback,
+  StreamService,
 } from "../serve/grpc/index.js";
 import { Fanout } from "../serve/index.js";
-import { WsGateway } from "../serve/ws/index.js";
+import { type UpgradeHandler, WsGateway } from "../serve/ws/index.js";
 import { emptyOverlay, StateFile } from "../state/index.js";
+import {
+  GatewayTelemetry,
+  NOT_STARTED,
+  type SessionChangeLike,
+} from "../telemetry/index.js";
 import { TopicGraph } from "../topics/index.js";
-import type { GatewayControl } from "./control-api.js";
+import type { GatewayControl, Transport } from "./control-api.js";
 import { ControlLayer } from "./gateway-control.js";
 import { handleHttpRequest } from "./http-routes.js";
 import { mergeState } from "./merge-state.js";
 import { RateSampler } from "./rate-sampler.js";
 import { Topology } from "./topology.js";
 import { GatewayViews } from "./views.js";
+
+/** A client session opening or closing, on either transport. */
+type SessionChange = SessionChangeLike & {
+  readonly session: { readonly id: string; readonly remoteAddress: string };
+};
 
 /** Options of {@link Gateway} beyond the config file. */
 export interface GatewayOptions {
@@ -41,6 +54,10 @@ export class Gateway {
   readonly fanout: Fanout;
   readonly topology: Topology;
   readonly ws: WsGateway;
+  /** StreamService and its Subscribe sessions (`grpc-N`). */
+  readonly grpcStreams: StreamService;
+  /** Spans, metrics and readiness of this gateway. */
+  readonly telemetry = new GatewayTelemetry();
 
   readonly #log: Logger;
   readonly #http: Server;
@@ -49,6 +66,9 @@ export class Gateway {
   readonly #views: GatewayViews;
   #control: ControlLayer | undefined;
   #grpc: GrpcServer | undefined;
+  #dashboard: Dashboard | undefined;
+  /** WebSocket proxy pools on their own client paths. */
+  readonly proxy: ProxyGateway;
   #grpcPort = 0;
   #ready = false;
 
@@ -61,36 +81,42 @@ export class Gateway {
       historyMaxAgeMs: config.limits.historyMaxAgeMs,
     });
     this.fanout = new Fanout(this.graph);
+    this.fanout.observeDeliveries((transport, ingestTime) =>
+      this.telemetry.recordDelivery(transport, ingestTime),
+    );
     this.ws = new WsGateway({
       fanout: this.fanout,
       limits: config.limits,
       logger,
-      onSessionChange: ({ session, connected, reason }) =>
-        this.#control?.report({
-          type: "client",
-          client: session.id,
-          transport: "websocket",
-          connected,
-          remoteAddress: session.remoteAddress,
-          reason,
-          at: Date.now(),
-        }),
+      onSessionChange: (change) => this.#clientChanged("websocket", change),
+    });
+    this.grpcStreams = new StreamService({
+      fanout: this.fanout,
+      limits: config.limits,
+      auth: config.auth,
+      logger,
+      onSessionChange: (change) => this.#clientChanged("grpc", change),
     });
     this.topology = new Topology({
       logger,
       maxSourceFrameBytes: config.limits.maxSourceFrameBytes,
       hooks: {
         onGroupEvent: (event) => this.#publish(event),
-        onFailover: (event) =>
-          this.#control?.report({ type: "failover", ...event }),
-        onHealth: (source, from, to) =>
+        onFailover: (event) => {
+          this.telemetry.failover(event);
+          this.#control?.report({ type: "failover", ...event });
+        },
+        onHealth: (source, from, to) => {
+          const url = this.topology.sources.get(source)?.config.url ?? "";
+          this.telemetry.sourceHealth(source, url, to);
           this.#control?.report({
             type: "source-health",
             source,
             from: from.state,
             to,
             at: to.since,
-          }),
+          });
+        },
       },
     });
     // The sampler reads the views' counters; the views read its rates.
@@ -100,12 +126,19 @@ export class Gateway {
       graph: this.graph,
       fanout: this.fanout,
       ws: this.ws,
+      streams: this.grpcStreams,
       rates: this.#rates,
     });
-    this.#http = createServer((req, res) =>
-      handleHttpRequest(req, res, { ready: () => this.#ready }),
-    );
-    this.ws.attach(this.#http);
+    this.#http = createServer((req, res) => {
+      if (this.#dashboard?.handleHttp(req, res)) return;
+      handleHttpRequest(req, res, {
+        readiness: () =>
+          this.#ready ? this.telemetry.readiness() : NOT_STARTED,
+        metrics: () => this.telemetry.renderMetrics(),
+      });
+    });
+    this.proxy = new ProxyGateway({ pools: config.pools, logger });
+    this.ws.attach(this.#http, () => this.#upgradeHandlers());
   }
 
   /** The control plane; valid after start(). */
@@ -120,6 +153,11 @@ export class Gateway {
    */
   async start(): Promise<AddressInfo> {
     await this.#build();
+    this.#dashboard = createDashboard({
+      control: this.control,
+      auth: this.config.auth,
+      logger: this.#log,
+    });
     await this.#listen();
     await this.#startGrpc();
     this.topology.start();
@@ -156,6 +194,8 @@ export class Gateway {
     this.#rates.stop();
     await this.#grpc?.stop();
     this.ws.close();
+    this.#dashboard?.close();
+    this.proxy.close();
     const closed = new Promise<void>((resolve) =>
       this.#http.close(() => resolve()),
     );
@@ -163,6 +203,7 @@ export class Gateway {
     await this.topology.stop();
     this.#control?.events.complete();
     await closed;
+    await this.telemetry.close();
     this.#log.info("gateway stopped");
   }
 
@@ -189,6 +230,7 @@ export class Gateway {
       state,
       overlay,
     });
+    this.telemetry.watch(this.#control);
   }
 
   /**
@@ -206,12 +248,22 @@ export class Gateway {
       );
       host = "127.0.0.1";
     }
-    this.#grpc = createGrpcServer({
+    const grpc = createGrpcServer({
       control: this.control,
       config: { ...server, host },
       auth,
       logger: this.#log,
+      services: [this.grpcStreams.binding],
     });
+    // Subscribe calls last until the caller hangs up; ending them first
+    // keeps stop() from waiting out the server's shutdown grace.
+    this.#grpc = {
+      ...grpc,
+      stop: async () => {
+        this.grpcStreams.endAll();
+        await grpc.stop();
+      },
+    };
     this.#grpcPort = await this.#grpc.start();
   }
 
@@ -239,6 +291,7 @@ export class Gateway {
           "messages missing from every source",
         );
         this.fanout.publishGap(event.topic, event.count, "missing-upstream");
+        this.telemetry.recordGap("missing-upstream", event.count);
         return;
       case "reset":
         this.#log.warn(
@@ -246,7 +299,35 @@ export class Gateway {
           "upstream sequence restarted; new topic epoch",
         );
         this.fanout.publishReset(event.topic, "upstream-reset");
+        this.telemetry.recordReset("upstream-reset");
         return;
     }
+  }
+
+  /** Who takes WebSocket upgrades on paths other than `/ws`. */
+  #upgradeHandlers(): UpgradeHandler[] {
+    const proxy: UpgradeHandler = (req, socket, head) =>
+      this.proxy.handleUpgrade(req, socket, head);
+    const dashboard = this.#dashboard;
+    if (dashboard === undefined) return [proxy];
+    return [
+      (req, socket, head) => dashboard.handleUpgrade(req, socket, head),
+      proxy,
+    ];
+  }
+
+  /** Reports a WebSocket or gRPC session opening or closing. */
+  #clientChanged(transport: Transport, change: SessionChange): void {
+    const { session, connected, reason } = change;
+    this.telemetry.sessionChange(change, transport);
+    this.#control?.report({
+      type: "client",
+      client: session.id,
+      transport,
+      connected,
+      remoteAddress: session.remoteAddress,
+      reason,
+      at: Date.now(),
+    });
   }
 }

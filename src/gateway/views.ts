@@ -1,3 +1,5 @@
+import { status } from "@grpc/grpc-js";
+import type { StreamService } from "../serve/grpc/index.js";
 import type { Fanout } from "../serve/index.js";
 import type { WsGateway } from "../serve/ws/index.js";
 import type { TopicGraph } from "../topics/index.js";
@@ -7,6 +9,7 @@ import type {
   GroupView,
   SourceView,
   TopicView,
+  Transport,
 } from "./control-api.js";
 import type { RateSampler } from "./rate-sampler.js";
 import { memberIds, type SourceRuntime, type Topology } from "./topology.js";
@@ -17,6 +20,7 @@ export class GatewayViews {
   readonly #graph: TopicGraph;
   readonly #fanout: Fanout;
   readonly #ws: WsGateway;
+  readonly #streams: StreamService;
   readonly #rates: RateSampler;
 
   constructor(parts: {
@@ -24,12 +28,14 @@ export class GatewayViews {
     graph: TopicGraph;
     fanout: Fanout;
     ws: WsGateway;
+    streams: StreamService;
     rates: RateSampler;
   }) {
     this.#topology = parts.topology;
     this.#graph = parts.graph;
     this.#fanout = parts.fanout;
     this.#ws = parts.ws;
+    this.#streams = parts.streams;
     this.#rates = parts.rates;
   }
 
@@ -104,26 +110,64 @@ export class GatewayViews {
   }
 
   clients(): ClientView[] {
-    return [...this.#ws.sessions.values()]
-      .map((session) => ({
-        id: session.id,
-        transport: "websocket" as const,
-        remoteAddress: session.remoteAddress,
-        subscriptions: [...session.patterns].sort(),
-        queueDepth: session.delivery.queued,
-        sent: session.delivery.delivered,
-        dropped: session.delivery.dropped,
-        connectedAt: session.connectedAt,
-        protocol: session.protocol,
-      }))
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const ws = [...this.#ws.sessions.values()].map((session) =>
+      clientView(session, "websocket", session.protocol),
+    );
+    const grpc = [...this.#streams.sessions.values()].map((session) =>
+      clientView(session, "grpc", ""),
+    );
+    return [...ws, ...grpc].sort((a, b) =>
+      a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+    );
   }
 
   /** Closes a client's session; false when there is no such client. */
   disconnect(id: string, reason: string): boolean {
+    const why = reason || "disconnected by an operator";
+    const stream = this.#streams.sessions.get(id);
+    if (stream !== undefined) {
+      stream.end({ code: status.CANCELLED, details: why });
+      return true;
+    }
     const session = this.#ws.sessions.get(id);
     if (session === undefined) return false;
-    session.close(1008, reason || "disconnected by an operator");
+    session.close(1008, why);
     return true;
   }
+}
+
+/** What ListClients shows of a WebSocket or gRPC session. */
+interface ClientSession {
+  readonly id: string;
+  readonly remoteAddress: string;
+  readonly patterns: ReadonlySet<string>;
+  readonly delivery: {
+    queued: number;
+    delivered: number;
+    dropped: number;
+    gaps: number;
+  };
+  /** Gap notices passed on from the topic (upstream, history). */
+  readonly stats: { readonly gaps: number };
+  readonly connectedAt: number;
+}
+
+function clientView(
+  session: ClientSession,
+  transport: Transport,
+  protocol: string,
+): ClientView {
+  return {
+    id: session.id,
+    transport,
+    remoteAddress: session.remoteAddress,
+    subscriptions: [...session.patterns].sort(),
+    queueDepth: session.delivery.queued,
+    sent: session.delivery.delivered,
+    dropped: session.delivery.dropped,
+    // The topic's own gap notices plus those the session's queue made.
+    gaps: session.stats.gaps + session.delivery.gaps,
+    connectedAt: session.connectedAt,
+    protocol,
+  };
 }

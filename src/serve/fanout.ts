@@ -65,6 +65,12 @@ export class EncodedNotice {
   }
 }
 
+/** Told of each message written to a client, with its ingest time. */
+export type DeliveryObserver = (
+  transport: "websocket" | "grpc",
+  ingestTime: number,
+) => void;
+
 /** Anything that receives envelopes: a WebSocket or gRPC session. */
 export interface Recipient {
   /** Unique among the gateway's sessions. */
@@ -89,9 +95,27 @@ export class Fanout {
   readonly index = new SubscriptionIndex<Recipient>();
   #delivered = 0;
   #notices = 0;
+  #deliveryObserver: DeliveryObserver | undefined;
 
   constructor(graph: TopicGraph) {
     this.graph = graph;
+  }
+
+  /**
+   * Sets who is told of every message a session writes (the latency
+   * metric); sessions ask {@link deliveryHook} when they are created.
+   */
+  observeDeliveries(observer: DeliveryObserver): void {
+    this.#deliveryObserver = observer;
+  }
+
+  /** The per-write hook for a session of `transport`, if any. */
+  deliveryHook(
+    transport: "websocket" | "grpc",
+  ): ((ingestTime: number) => void) | undefined {
+    const observer = this.#deliveryObserver;
+    if (observer === undefined) return undefined;
+    return (ingestTime) => observer(transport, ingestTime);
   }
 
   /** Stamps the message with its seq and epoch and delivers it. */

@@ -39,6 +39,11 @@ export interface SessionQueueOptions {
   readonly maxMessages: number;
   /** Most payload bytes held (estimated before encoding). */
   readonly maxBytes: number;
+  /**
+   * Told of each message handed to the transport, with its ingest time,
+   * for the ingest-to-write latency metric. It must be O(1).
+   */
+  readonly onDelivered?: (ingestTime: number) => void;
 }
 
 /**
@@ -130,8 +135,11 @@ export class SessionQueue {
   }
 
   #write(item: QueueItem): void {
-    if (item instanceof EncodedEnvelope) this.stats.delivered++;
     this.#sink.write(item);
+    if (item instanceof EncodedEnvelope) {
+      this.stats.delivered++;
+      this.#options.onDelivered?.(item.envelope.ingestTime);
+    }
   }
 
   #append(item: QueueItem): void {

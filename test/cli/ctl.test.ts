@@ -211,6 +211,7 @@ describe("tributary ctl", () => {
         queueDepth: 0,
         sent: 1,
         dropped: 0,
+        gaps: 0,
         connectedAt: 1,
         protocol: "",
       },

@@ -30,8 +30,6 @@ describe("a busy source whose pongs queue behind its data", () => {
     });
     rig = r;
     const client = await r.subscriber([TOPIC]);
-    // Every byte from the upstream, pongs included, arrives 300 ms late.
-    r.proxies.feed?.set("toClient", { latencyMs: 300 });
     const tape = new AbFeed({
       lines: r.upstreams,
       ratePerSecond: 500,
@@ -39,6 +37,14 @@ describe("a busy source whose pongs queue behind its data", () => {
     });
     feed = tape;
     tape.start();
+    // Once data flows, every byte from the upstream, pongs included, is
+    // made to arrive 300 ms late, in two steps: each step silences the
+    // link for its difference (150 ms), less than the ping interval, as a
+    // silence longer than that rightly counts as a dead link.
+    await waitFor("data to flow", () => client.messages().length > 0);
+    r.proxies.feed?.set("toClient", { latencyMs: 150 });
+    await waitFor("more data", () => client.messages().length > 100);
+    r.proxies.feed?.set("toClient", { latencyMs: 300 });
     await waitFor(
       "the tape, or its end",
       () =>

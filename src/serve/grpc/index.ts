@@ -1,6 +1,7 @@
 /**
- * The gateway's gRPC server: ControlService over GatewayControl, bearer
- * token auth, TLS, grpc.health.v1.Health and server reflection.
+ * The gateway's gRPC server: ControlService over GatewayControl,
+ * StreamService for backend subscribers, bearer token auth, TLS,
+ * grpc.health.v1.Health and server reflection.
  */
 
 export type { Authorizer, AuthResult, Caller, Role } from "./auth.js";
@@ -12,6 +13,13 @@ export type {
   ControlServiceOptions,
 } from "./control-service.js";
 export { createControlService, MUTATING_RPCS } from "./control-service.js";
+export {
+  envelopeFromProto,
+  envelopeToProto,
+  gapToProto,
+  resetToProto,
+  streamEventToJson,
+} from "./envelope-proto.js";
 export type {
   GrpcServer,
   GrpcServerOptions,
@@ -22,4 +30,17 @@ export {
   createGrpcServer,
   isLoopback,
 } from "./grpc-server.js";
+export type { Subscription } from "./stream-request.js";
+export { DEFAULT_MAX_BATCH, MAX_BATCH_LIMIT } from "./stream-request.js";
+export type {
+  StreamServiceOptions,
+  StreamSessionChange,
+} from "./stream-service.js";
+export { STREAM_SERVICE, StreamService } from "./stream-service.js";
+export type {
+  StreamSessionLimits,
+  StreamSessionOptions,
+  StreamSessionStats,
+} from "./stream-session.js";
+export { StreamSession } from "./stream-session.js";
 export { MAX_PENDING_EVENTS } from "./watch-events.js";

@@ -52,6 +52,7 @@ export function clientViewToProto(view: ClientView): ClientStatus {
     queueDepth: view.queueDepth,
     sent: view.sent,
     dropped: view.dropped,
+    gaps: view.gaps,
     connectedMs: view.connectedAt,
     protocol: view.protocol,
   };

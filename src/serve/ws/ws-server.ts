@@ -8,6 +8,13 @@ import { pickSubprotocol, WS_SUBPROTOCOLS } from "./protocols.js";
 import { WriteCoalescer } from "./write-coalescer.js";
 import { WsSession, type WsSessionLimits } from "./ws-session.js";
 
+/** Takes an upgrade request and returns true, or leaves it: false. */
+export type UpgradeHandler = (
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+) => boolean;
+
 /** The path of the client protocol. */
 export const WS_PATH = "/ws";
 
@@ -98,12 +105,20 @@ export class WsGateway {
     return true;
   }
 
-  /** Attaches to an HTTP server's upgrade event as its only handler. */
-  attach(server: Server): void {
+  /**
+   * Takes an HTTP server's upgrade requests: `/ws` here, then each of
+   * `others` in turn (the dashboard, proxy pools); nobody's path gets 404.
+   */
+  attach(
+    server: Server,
+    others: () => readonly UpgradeHandler[] = () => [],
+  ): void {
     server.on("upgrade", (req, socket, head) => {
-      if (!this.handleUpgrade(req, socket, head)) {
-        rejectUpgrade(socket, 404, `no WebSocket endpoint at ${pathOf(req)}`);
+      if (this.handleUpgrade(req, socket, head)) return;
+      for (const handler of others()) {
+        if (handler(req, socket, head)) return;
       }
+      rejectUpgrade(socket, 404, `no WebSocket endpoint at ${pathOf(req)}`);
     });
   }
 

@@ -129,6 +129,7 @@ export class WsSession implements Recipient {
       policy: options.limits.slowConsumerPolicy,
       maxMessages: options.limits.maxSessionQueueMessages,
       maxBytes: options.limits.maxSessionBufferedBytes,
+      onDelivered: options.fanout.deliveryHook("websocket"),
     });
     socket.on("message", (data, isBinary) => this.#onFrame(data, isBinary));
     socket.on("close", (code, reason) => this.#onClose(code, reason));

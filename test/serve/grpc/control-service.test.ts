@@ -440,6 +440,7 @@ describe("ControlService", () => {
           queueDepth: 2,
           sent: 40,
           dropped: 1,
+          gaps: 0,
           connectedAt: 12,
           protocol: "tributary.v1.json",
         },

@@ -1,0 +1,298 @@
+import { Metadata, type ServerWritableStream, status } from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import type {
+  StreamEvent,
+  SubscribeRequest,
+  SubscribeResponse,
+} from "../../gen/tributary/v1/stream.js";
+import { matchesPattern, type ReplayItem } from "../../topics/index.js";
+import {
+  EncodedEnvelope,
+  EncodedNotice,
+  type Fanout,
+  type Recipient,
+} from "../fanout.js";
+import {
+  type QueueItem,
+  type QueueSink,
+  SessionQueue,
+  type SessionQueueStats,
+  type SlowConsumerPolicy,
+} from "../session-queue.js";
+import type { GrpcStatus } from "./control-errors.js";
+import { eventSizeOf, toStreamEvent } from "./envelope-proto.js";
+import type { Subscription } from "./stream-request.js";
+
+/**
+ * Bytes of responses handed to grpc-js and not yet taken by HTTP/2 before
+ * the session stops writing and starts queueing. Like the WebSocket
+ * session's socket high-water mark: the backlog of a slow reader belongs
+ * in the session queue, where the slow-consumer policy applies.
+ */
+const CALL_HIGH_WATER_BYTES = 256 * 1024;
+
+/**
+ * Bytes after which a response is sent even with room for more events,
+ * well below grpc-js's default 4 MiB receive limit of a client.
+ */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** Limits a stream session enforces; see `limits` in the config. */
+export interface StreamSessionLimits {
+  readonly maxSubscriptionsPerSession: number;
+  /** Payload bytes a session may queue while its client is behind. */
+  readonly maxSessionBufferedBytes: number;
+  /** Messages a session may queue while its client is behind. */
+  readonly maxSessionQueueMessages: number;
+  /** What happens when the queue is full. */
+  readonly slowConsumerPolicy: SlowConsumerPolicy;
+}
+
+/** A Subscribe call as grpc-js hands it to the handler. */
+export type SubscribeCall = ServerWritableStream<
+  SubscribeRequest,
+  SubscribeResponse
+>;
+
+/** Counters of one stream session beyond its queue's. */
+export interface StreamSessionStats {
+  /** SubscribeResponses written. */
+  responses: number;
+  /** Messages that came from a topic's history on resume. */
+  replayed: number;
+  /** Gap notices sent, live and replayed. */
+  gaps: number;
+  /** Reset notices sent, live and replayed. */
+  resets: number;
+}
+
+/** Options of a {@link StreamSession}. */
+export interface StreamSessionOptions {
+  readonly fanout: Fanout;
+  readonly limits: StreamSessionLimits;
+  readonly logger: Logger;
+  /** Called once when the session ends, with why (`CANCELLED kicked`). */
+  readonly onEnd: (reason: string) => void;
+}
+
+/**
+ * One Subscribe call. It owns the call's patterns in the fan-out index
+ * from {@link open} until the call ends, for whatever reason.
+ *
+ * Events go through a {@link SessionQueue} into a batch that is written as
+ * one SubscribeResponse when it holds `maxBatch` events or on the next
+ * turn of the event loop, so everything a busy topic publishes in one
+ * turn shares a write. The queue sees the call as ready while grpc-js
+ * takes writes (the last `write()` returned true, or 'drain' came since)
+ * and little is in flight; a caller that stops reading stops HTTP/2 flow
+ * control, then the session's writes, and only its own queue fills.
+ */
+export class StreamSession implements Recipient {
+  readonly id: string;
+  readonly remoteAddress: string;
+  readonly connectedAt = Date.now();
+  readonly patterns: ReadonlySet<string>;
+  /** Events per response at most. */
+  readonly maxBatch: number;
+  readonly stats: StreamSessionStats = {
+    responses: 0,
+    replayed: 0,
+    gaps: 0,
+    resets: 0,
+  };
+
+  readonly #call: SubscribeCall;
+  readonly #subscription: Subscription;
+  readonly #queue: SessionQueue;
+  readonly #options: StreamSessionOptions;
+  readonly #log: Logger;
+  #batch: StreamEvent[] = [];
+  #batchBytes = 0;
+  #flushScheduled = false;
+  /** False from a `write()` that returned false until 'drain'. */
+  #writable = true;
+  /** Bytes of responses whose write callback has not come yet. */
+  #inFlightBytes = 0;
+  #ended = false;
+
+  constructor(
+    id: string,
+    call: SubscribeCall,
+    subscription: Subscription,
+    options: StreamSessionOptions,
+  ) {
+    this.id = id;
+    this.remoteAddress = call.getPeer();
+    this.patterns = new Set(subscription.patterns);
+    this.maxBatch = subscription.maxBatch;
+    this.#call = call;
+    this.#subscription = subscription;
+    this.#options = options;
+    this.#log = options.logger.child({ client: id });
+    const { limits } = options;
+    this.#queue = new SessionQueue(this.#createSink(), {
+      policy: limits.slowConsumerPolicy,
+      maxMessages: limits.maxSessionQueueMessages,
+      maxBytes: limits.maxSessionBufferedBytes,
+      onDelivered: options.fanout.deliveryHook("grpc"),
+    });
+    call.on("drain", () => {
+      this.#writable = true;
+      this.#resume();
+    });
+    // grpc-js emits 'cancelled' however the call ends: the caller
+    // cancelled, the connection went, or a status was sent.
+    call.on("cancelled", () => this.#release("cancelled by the client"));
+  }
+
+  /** Messages accepted, delivered, dropped and queued for this caller. */
+  get delivery(): Readonly<SessionQueueStats> {
+    return this.#queue.stats;
+  }
+
+  /** True once the call has ended or is ending. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /**
+   * Subscribes the patterns, sends the response headers and replays the
+   * resume points of topics the patterns match. All in one synchronous
+   * turn: nothing can be published between the replay and the live
+   * stream, so the seam has neither a duplicate nor a hole.
+   */
+  open(): void {
+    for (const pattern of this.patterns) {
+      this.#options.fanout.index.add(pattern, this);
+    }
+    // Headers now, so a caller can tell the subscription is in place
+    // before the first event.
+    this.#call.sendMetadata(new Metadata());
+    for (const [topic, point] of this.#subscription.resume) {
+      if (!this.#wants(topic)) continue;
+      const items = this.#options.fanout.graph.replay(topic, point);
+      for (const item of items) this.#pushReplayed(item);
+    }
+  }
+
+  /** Queues a message shared with every other recipient. */
+  deliver(message: EncodedEnvelope): void {
+    this.#queue.push(message);
+  }
+
+  /** Queues a gap or reset notice shared with every other recipient. */
+  deliverNotice(notice: EncodedNotice): void {
+    this.#countNotice(notice.notice.type);
+    this.#queue.push(notice);
+  }
+
+  /**
+   * Ends the call with `error` after what is already batched. Its
+   * subscriptions go at once. grpc-js sends the status after the
+   * responses it holds, so a caller that never reads again never sees it;
+   * the memory it holds is what was in flight, bounded above.
+   */
+  end(error: GrpcStatus): void {
+    if (this.#ended) return;
+    this.#flush();
+    this.#release(`${status[error.code]} ${error.details}`);
+    this.#log.info(
+      { code: status[error.code], details: error.details },
+      "ending stream session",
+    );
+    // Emitting "error" on a server stream ends it with that status.
+    this.#call.emit("error", error);
+  }
+
+  /** True when one of the session's patterns matches `topic`. */
+  #wants(topic: string): boolean {
+    for (const pattern of this.patterns) {
+      if (matchesPattern(pattern, topic)) return true;
+    }
+    return false;
+  }
+
+  #pushReplayed(item: ReplayItem): void {
+    if (item.type === "message") {
+      this.stats.replayed++;
+      this.#queue.push(new EncodedEnvelope(item.envelope));
+      return;
+    }
+    this.#countNotice(item.type);
+    this.#queue.push(new EncodedNotice(item));
+  }
+
+  #countNotice(type: "gap" | "reset"): void {
+    if (type === "gap") this.stats.gaps++;
+    else this.stats.resets++;
+  }
+
+  /** Adds an item the queue wrote to the batch; sends a full batch. */
+  #add(item: QueueItem): void {
+    this.#batch.push(toStreamEvent(item));
+    this.#batchBytes += eventSizeOf(item);
+    const full =
+      this.#batch.length >= this.maxBatch ||
+      this.#batchBytes >= MAX_RESPONSE_BYTES;
+    if (full) {
+      this.#flush();
+    } else if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => {
+        this.#flushScheduled = false;
+        this.#flush();
+      });
+    }
+  }
+
+  /** Writes the batch as one response. */
+  #flush(): void {
+    if (this.#ended || this.#batch.length === 0) return;
+    const events = this.#batch;
+    const bytes = this.#batchBytes;
+    this.#batch = [];
+    this.#batchBytes = 0;
+    this.#inFlightBytes += bytes;
+    this.stats.responses++;
+    const accepted = this.#call.write({ events }, () => {
+      this.#inFlightBytes -= bytes;
+      this.#resume();
+    });
+    if (!accepted) this.#writable = false;
+  }
+
+  /** Moves queued items into batches while the call takes them. */
+  #resume(): void {
+    if (!this.#ended) this.#queue.drain();
+  }
+
+  /** Leaves the index and forgets the backlog; once. */
+  #release(reason: string): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    for (const pattern of this.patterns) {
+      this.#options.fanout.index.remove(pattern, this);
+    }
+    this.#queue.clear();
+    this.#batch = [];
+    this.#batchBytes = 0;
+    this.#log.info(
+      { reason, ...this.stats, ...this.#queue.stats },
+      "stream session ended",
+    );
+    this.#options.onEnd(reason);
+  }
+
+  /** The queue's view of the call. */
+  #createSink(): QueueSink {
+    return {
+      ready: () =>
+        !this.#ended &&
+        this.#writable &&
+        this.#inFlightBytes < CALL_HIGH_WATER_BYTES,
+      write: (item) => this.#add(item),
+      overflow: (reason) =>
+        this.end({ code: status.RESOURCE_EXHAUSTED, details: reason }),
+    };
+  }
+}
