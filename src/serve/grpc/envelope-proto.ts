@@ -1,68 +1,33 @@
 import { encodeGapJson, encodeMessageJson } from "../../codecs/index.js";
 import type { Envelope } from "../../envelope/index.js";
-import type {
-  Envelope as EnvelopeMessage,
-  Gap,
-  Reset,
-} from "../../gen/tributary/v1/envelope.js";
+import type { Envelope as EnvelopeMessage } from "../../gen/tributary/v1/envelope.js";
 import type { StreamEvent } from "../../gen/tributary/v1/stream.js";
-import type { GapNotice, ResetNotice } from "../../topics/index.js";
 import { EncodedEnvelope } from "../fanout.js";
 import { encodeResetJson } from "../notice-json.js";
 import type { QueueItem } from "../session-queue.js";
+import { toEnvelopeProto, toGapProto, toResetProto } from "../wire-proto.js";
 
 /*
- * The mapping between the gateway's envelopes and notices and the
- * messages of proto/tributary/v1. StreamService builds these per response
- * and lets grpc-js encode them; the WebSocket binary protocol keeps its
- * own shared encoding in fanout.
+ * StreamService's side of the proto mapping (the messages themselves come
+ * from `../wire-proto.ts`, shared with the binary WebSocket protocol):
+ * queue items as stream events, and stream events back as the JSON frames
+ * `tap --grpc` prints.
  */
 
 /** Bytes an event is taken to add to a response beyond payload and topic. */
 const EVENT_OVERHEAD_BYTES = 64;
 
-/** An envelope as `tributary.v1.Envelope`; absent fields become 0 or "". */
-export function envelopeToProto(envelope: Envelope): EnvelopeMessage {
-  return {
-    topic: envelope.topic,
-    seq: envelope.seq,
-    epoch: envelope.epoch,
-    timeMs: envelope.time ?? 0,
-    ingestTimeMs: envelope.ingestTime,
-    source: envelope.source,
-    key: envelope.key ?? "",
-    data: envelope.data,
-    contentType: envelope.contentType,
-  };
-}
-
-/** A gap notice as `tributary.v1.Gap`. */
-export function gapToProto(gap: GapNotice): Gap {
-  return {
-    topic: gap.topic,
-    fromSeq: gap.fromSeq,
-    toSeq: gap.toSeq,
-    reason: gap.reason,
-    epoch: gap.epoch,
-  };
-}
-
-/** A reset notice as `tributary.v1.Reset`; "" for an epoch not chosen yet. */
-export function resetToProto(reset: ResetNotice): Reset {
-  return { topic: reset.topic, epoch: reset.epoch ?? "", reason: reset.reason };
-}
-
 /** One item of a session's queue as one event of a SubscribeResponse. */
 export function toStreamEvent(item: QueueItem): StreamEvent {
   if (item instanceof EncodedEnvelope) {
     return {
-      event: { $case: "message", value: envelopeToProto(item.envelope) },
+      event: { $case: "message", value: toEnvelopeProto(item.envelope) },
     };
   }
   const notice = item.notice;
   return notice.type === "gap"
-    ? { event: { $case: "gap", value: gapToProto(notice) } }
-    : { event: { $case: "reset", value: resetToProto(notice) } };
+    ? { event: { $case: "gap", value: toGapProto(notice) } }
+    : { event: { $case: "reset", value: toResetProto(notice) } };
 }
 
 /** Roughly what an item adds to an encoded response, for byte bounds. */

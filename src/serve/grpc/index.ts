@@ -15,9 +15,6 @@ export type {
 export { createControlService, MUTATING_RPCS } from "./control-service.js";
 export {
   envelopeFromProto,
-  envelopeToProto,
-  gapToProto,
-  resetToProto,
   streamEventToJson,
 } from "./envelope-proto.js";
 export type {

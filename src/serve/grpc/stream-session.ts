@@ -5,13 +5,13 @@ import type {
   SubscribeRequest,
   SubscribeResponse,
 } from "../../gen/tributary/v1/stream.js";
-import { matchesPattern, type ReplayItem } from "../../topics/index.js";
-import {
+import type {
   EncodedEnvelope,
   EncodedNotice,
-  type Fanout,
-  type Recipient,
+  Fanout,
+  Recipient,
 } from "../fanout.js";
+import { countNotice, queueReplay } from "../resume-replay.js";
 import {
   type QueueItem,
   type QueueSink,
@@ -168,11 +168,13 @@ export class StreamSession implements Recipient {
     // Headers now, so a caller can tell the subscription is in place
     // before the first event.
     this.#call.sendMetadata(new Metadata());
-    for (const [topic, point] of this.#subscription.resume) {
-      if (!this.#wants(topic)) continue;
-      const items = this.#options.fanout.graph.replay(topic, point);
-      for (const item of items) this.#pushReplayed(item);
-    }
+    queueReplay(
+      this.#options.fanout.graph,
+      this.patterns,
+      this.#subscription.resume,
+      this.#queue,
+      this.stats,
+    );
   }
 
   /** Queues a message shared with every other recipient. */
@@ -182,7 +184,7 @@ export class StreamSession implements Recipient {
 
   /** Queues a gap or reset notice shared with every other recipient. */
   deliverNotice(notice: EncodedNotice): void {
-    this.#countNotice(notice.notice.type);
+    countNotice(this.stats, notice.notice.type);
     this.#queue.push(notice);
   }
 
@@ -202,29 +204,6 @@ export class StreamSession implements Recipient {
     );
     // Emitting "error" on a server stream ends it with that status.
     this.#call.emit("error", error);
-  }
-
-  /** True when one of the session's patterns matches `topic`. */
-  #wants(topic: string): boolean {
-    for (const pattern of this.patterns) {
-      if (matchesPattern(pattern, topic)) return true;
-    }
-    return false;
-  }
-
-  #pushReplayed(item: ReplayItem): void {
-    if (item.type === "message") {
-      this.stats.replayed++;
-      this.#queue.push(new EncodedEnvelope(item.envelope));
-      return;
-    }
-    this.#countNotice(item.type);
-    this.#queue.push(new EncodedNotice(item));
-  }
-
-  #countNotice(type: "gap" | "reset"): void {
-    if (type === "gap") this.stats.gaps++;
-    else this.stats.resets++;
   }
 
   /** Adds an item the queue wrote to the batch; sends a full batch. */

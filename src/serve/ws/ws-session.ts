@@ -1,17 +1,13 @@
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import { type RawData, WebSocket } from "ws";
-import {
-  matchesPattern,
-  type ReplayItem,
-  type ResumePoint,
-} from "../../topics/index.js";
-import {
+import type {
   EncodedEnvelope,
   EncodedNotice,
-  type Fanout,
-  type Recipient,
+  Fanout,
+  Recipient,
 } from "../fanout.js";
+import { countNotice, queueReplay } from "../resume-replay.js";
 import {
   SessionQueue,
   type SessionQueueStats,
@@ -152,7 +148,7 @@ export class WsSession implements Recipient {
 
   /** Sends a gap or reset frame shared with every other recipient. */
   deliverNotice(notice: EncodedNotice): void {
-    this.#countNotice(notice.notice.type);
+    countNotice(this.stats, notice.notice.type);
     this.#queue.push(notice);
   }
 
@@ -224,42 +220,17 @@ export class WsSession implements Recipient {
     // Same synchronous turn as the index change above: no message can be
     // published between the replay and the live stream, so the seam has
     // neither a duplicate nor a hole.
-    for (const [topic, point] of Object.entries(request.resume ?? {})) {
-      if (this.#wants(topic)) this.#replay(topic, point);
-    }
-  }
-
-  /** True when one of the session's patterns matches `topic`. */
-  #wants(topic: string): boolean {
-    for (const pattern of this.patterns) {
-      if (matchesPattern(pattern, topic)) return true;
-    }
-    return false;
-  }
-
-  /** Writes what the client missed of `topic` since `point`. */
-  #replay(topic: string, point: ResumePoint): void {
-    const items = this.#fanout.graph.replay(topic, point);
-    for (const item of items) this.#writeReplayed(item);
-    this.#log.debug(
-      { topic, epoch: point.epoch, seq: point.seq, items: items.length },
-      "replayed topic history",
+    const points = Object.entries(request.resume ?? {});
+    const queued = queueReplay(
+      this.#fanout.graph,
+      this.patterns,
+      points,
+      this.#queue,
+      this.stats,
     );
-  }
-
-  #writeReplayed(item: ReplayItem): void {
-    if (item.type === "message") {
-      this.stats.replayed++;
-      this.#queue.push(new EncodedEnvelope(item.envelope));
-      return;
+    if (points.length > 0) {
+      this.#log.debug({ points: points.length, queued }, "replayed history");
     }
-    this.#countNotice(item.type);
-    this.#queue.push(new EncodedNotice(item));
-  }
-
-  #countNotice(type: "gap" | "reset"): void {
-    if (type === "gap") this.stats.gaps++;
-    else this.stats.resets++;
   }
 
   #unsubscribe(request: UnsubscribeRequest): void {
