@@ -1,24 +1,10 @@
 import { z } from "zod";
 import { codecSchema } from "../codecs/codec-schema.js";
 import { poolSchema } from "../proxy/pool-schema.js";
+import { idSchema, wsUrlSchema } from "./primitives.js";
 
-const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, {
-  message:
-    "an id is 1 to 64 letters, digits, '_', '.', ':' or '-', " +
-    "starting with a letter or digit",
-});
-
-const wsUrl = z.string().refine(
-  (value) => {
-    try {
-      const { protocol } = new URL(value);
-      return protocol === "ws:" || protocol === "wss:";
-    } catch {
-      return false;
-    }
-  },
-  { message: "expected a ws:// or wss:// URL" },
-);
+const id = idSchema;
+const wsUrl = wsUrlSchema;
 
 /** A frame to send upstream: a string as is, anything else as JSON. */
 const outgoingFrame = z.union([

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { idSchema, wsUrlSchema } from "../config/primitives.js";
 
 /*
  * The `pools` section of the config file. The top-level config adds
@@ -6,23 +7,8 @@ import { z } from "zod";
  * paths are unique; everything inside one pool is checked here.
  */
 
-const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, {
-  message:
-    "an id is 1 to 64 letters, digits, '_', '.', ':' or '-', " +
-    "starting with a letter or digit",
-});
-
-const wsUrl = z.string().refine(
-  (value) => {
-    try {
-      const { protocol } = new URL(value);
-      return protocol === "ws:" || protocol === "wss:";
-    } catch {
-      return false;
-    }
-  },
-  { message: "expected a ws:// or wss:// URL" },
-);
+const id = idSchema;
+const wsUrl = wsUrlSchema;
 
 /** Paths the gateway serves itself; a pool may not take them. */
 export const RESERVED_PATHS: readonly string[] = [
@@ -30,6 +16,7 @@ export const RESERVED_PATHS: readonly string[] = [
   "/healthz",
   "/readyz",
   "/metrics",
+  "/dashboard/live",
 ];
 
 const poolPath = z
