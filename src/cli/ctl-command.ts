@@ -4,8 +4,11 @@ import {
   GroupStatus as GroupStatusJson,
   ListClientsResponse,
   ListGroupsResponse,
+  ListPoolsResponse,
   ListSourcesResponse,
   ListTopicsResponse,
+  type PoolStatus,
+  PoolStatus as PoolStatusJson,
   type SourceStatus,
   SourceStatus as SourceStatusJson,
   WatchEventsResponse,
@@ -19,11 +22,17 @@ import {
   unary,
 } from "./ctl-client.js";
 import { followEvents } from "./ctl-events.js";
-import { readGroupFile, readSourceFile } from "./ctl-files.js";
+import {
+  readBackendFile,
+  readGroupFile,
+  readPoolFile,
+  readSourceFile,
+} from "./ctl-files.js";
 import {
   clientsTable,
   eventLine,
   groupsTable,
+  poolsTable,
   sourceDetails,
   sourcesTable,
   topicsTable,
@@ -59,6 +68,8 @@ export function registerCtlCommand(program: Command): void {
       }),
     );
   registerClients(ctl);
+  registerPools(ctl);
+  registerBackends(ctl);
   ctl
     .command("events")
     .description("follow source, group and client events until Ctrl-C")
@@ -200,6 +211,88 @@ function registerClients(ctl: Command): void {
     );
 }
 
+function registerPools(ctl: Command): void {
+  const pools = ctl.command("pools").description("WebSocket proxy pools");
+  pools
+    .command("list")
+    .description("every pool with its backends' health and counters")
+    .action(
+      action(async (c, flags) => {
+        const res = await unary(c, c.client.listPools, {});
+        print(flags, ListPoolsResponse.toJSON(res), () =>
+          poolsTable(res.pools),
+        );
+      }),
+    );
+  pools
+    .command("add")
+    .argument("<file>", "YAML or JSON of one pool, as in pools[]")
+    .description("add a pool and serve its path (until restart)")
+    .action(
+      action(async (c, flags, file: string) => {
+        const request = { pool: readPoolFile(file) };
+        const { pool } = await unary(c, c.client.addPool, request);
+        printPool(flags, pool);
+      }),
+    );
+  pools
+    .command("rm")
+    .argument("<id>")
+    .description("remove a pool, closing its sessions")
+    .action(
+      action(async (c, flags, id: string) => {
+        await unary(c, c.client.removePool, { id });
+        print(flags, {}, () => `removed pool ${id}`);
+      }),
+    );
+}
+
+function registerBackends(ctl: Command): void {
+  const backends = ctl.command("backends").description("backends of a pool");
+  backends
+    .command("add")
+    .arguments("<pool> <file>")
+    .description("add a backend (YAML or JSON: id, url, weight) to a pool")
+    .action(
+      action(async (c, flags, pool: string, file: string) => {
+        const request = { pool, backend: readBackendFile(file) };
+        const res = await unary(c, c.client.addBackend, request);
+        printPool(flags, res.pool);
+      }),
+    );
+  backends
+    .command("rm")
+    .arguments("<pool> <id>")
+    .description("remove a backend; its sessions move or close")
+    .action(
+      action(async (c, flags, pool: string, id: string) => {
+        await unary(c, c.client.removeBackend, { pool, id });
+        print(flags, {}, () => `removed backend ${id} of pool ${pool}`);
+      }),
+    );
+  backends
+    .command("drain")
+    .arguments("<pool> <id>")
+    .option("--move", "move its sessions to other backends now")
+    .description("give a backend no new sessions")
+    .action(
+      action(
+        async (
+          c,
+          flags,
+          pool: string,
+          id: string,
+          opts: { move?: boolean },
+        ) => {
+          const move = opts.move === true;
+          const request = { pool, id, move };
+          const res = await unary(c, c.client.drainBackend, request);
+          printPool(flags, res.pool);
+        },
+      ),
+    );
+}
+
 /**
  * Wraps a subcommand: connects with the flags of `ctl` (found through the
  * command commander passes last), runs, reports a failure, closes.
@@ -235,4 +328,9 @@ function printSource(flags: CtlFlags, source: SourceStatus | undefined): void {
 function printGroup(flags: CtlFlags, group: GroupStatus | undefined): void {
   if (group === undefined) return;
   print(flags, GroupStatusJson.toJSON(group), () => groupsTable([group]));
+}
+
+function printPool(flags: CtlFlags, pool: PoolStatus | undefined): void {
+  if (pool === undefined) return;
+  print(flags, PoolStatusJson.toJSON(pool), () => poolsTable([pool]));
 }

@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import type {
+  Backend,
   Group,
   GroupMember,
   Heartbeat,
+  Pool,
   Reconnect,
   Source,
 } from "../gen/tributary/v1/control.js";
@@ -31,6 +33,22 @@ const GROUP_FIELDS = new Set([
   "failback",
   "dataDeadlineMs",
 ]);
+
+const POOL_FIELDS = new Set([
+  "id",
+  "path",
+  "backends",
+  "balancer",
+  "healthCheck",
+  "passive",
+  "connectTimeoutMs",
+  "forwardHeaders",
+  "failover",
+  "maxBufferedBytes",
+  "maxMessageBytes",
+]);
+
+const BACKEND_FIELDS = new Set(["id", "url", "weight"]);
 
 /**
  * Reads one source, written like a config file's `sources[]` entry (YAML
@@ -64,6 +82,46 @@ export function readGroupFile(file: string): Group {
     dedupe: object(file, doc, "dedupe"),
     failback: object(file, doc, "failback"),
     dataDeadlineMs: count(file, doc, "dataDeadlineMs"),
+  };
+}
+
+/**
+ * Reads one proxy pool, written like a config file's `pools[]` entry, as
+ * the proto Pool; the gateway validates the values.
+ */
+export function readPoolFile(file: string): Pool {
+  const doc = readObject(file);
+  checkFields(file, doc, POOL_FIELDS);
+  return {
+    id: text(file, doc, "id"),
+    path: text(file, doc, "path"),
+    backends: list(file, doc, "backends").map((b, i) =>
+      backendOf(file, b, `backends[${i}]`),
+    ),
+    balancer: object(file, doc, "balancer"),
+    healthCheck: object(file, doc, "healthCheck"),
+    passive: object(file, doc, "passive"),
+    connectTimeoutMs: count(file, doc, "connectTimeoutMs"),
+    forwardHeaders: list(file, doc, "forwardHeaders").map(String),
+    failover: object(file, doc, "failover"),
+    maxBufferedBytes: count(file, doc, "maxBufferedBytes"),
+    maxMessageBytes: count(file, doc, "maxMessageBytes"),
+  };
+}
+
+/** Reads one backend, written like a pool's `backends[]` entry. */
+export function readBackendFile(file: string): Backend {
+  return backendOf(file, readObject(file), "");
+}
+
+function backendOf(file: string, doc: unknown, where: string): Backend {
+  const at = where === "" ? file : `${file}: ${where}`;
+  if (!isObject(doc)) throw new CtlInputError(`${at}: expected an object`);
+  checkFields(at, doc, BACKEND_FIELDS);
+  return {
+    id: text(at, doc, "id"),
+    url: text(at, doc, "url"),
+    weight: count(at, doc, "weight"),
   };
 }
 

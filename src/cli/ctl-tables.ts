@@ -1,9 +1,12 @@
 import {
+  type BackendHealth,
+  backendHealthToJSON,
   type ClientStatus,
   changeToJSON,
   type GroupStatus,
   type Origin,
   originToJSON,
+  type PoolStatus,
   type SourceHealth,
   SourceState,
   type SourceStatus,
@@ -194,4 +197,35 @@ function changeName(change: Parameters<typeof changeToJSON>[0]): string {
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/**
+ * The table of `pools list`: a row per backend (a pool without backends
+ * gets one row with "-"), with the pool's columns repeated.
+ */
+export function poolsTable(pools: readonly PoolStatus[]): string {
+  const headers = ["POOL", "PATH", "BALANCER", "SESSIONS", "BACKEND"];
+  const rows = pools.flatMap((pool) => {
+    const head = [pool.id, pool.path, pool.balancer, String(pool.sessions)];
+    if (pool.backends.length === 0) return [[...head, "-"]];
+    return pool.backends.map((b) => [
+      ...head,
+      b.backend?.id ?? "",
+      backendHealthName(b.health) + (b.draining ? ",draining" : ""),
+      String(b.openSessions),
+      String(b.connectFailures),
+      String(b.bytesToBackend),
+      String(b.bytesToClients),
+      b.backend?.url ?? "",
+      b.lastError,
+    ]);
+  });
+  const more = ["HEALTH", "OPEN", "FAILS", "BYTES-IN", "BYTES-OUT", "URL"];
+  return formatTable([...headers, ...more, "ERROR"], rows);
+}
+
+function backendHealthName(health: BackendHealth): string {
+  return backendHealthToJSON(health)
+    .replace("BACKEND_HEALTH_", "")
+    .toLowerCase();
 }

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { startDemo } from "../demo/index.js";
+import { shutdownTracing } from "../telemetry/index.js";
 import {
   addLogOptions,
   type LogFlags,
@@ -56,6 +57,9 @@ export function registerDemoCommand(program: Command): void {
         "",
       ].join("\n"),
     );
-    runUntilSignal(logger, () => demo.stop());
+    runUntilSignal(logger, async () => {
+      await demo.stop();
+      await shutdownTracing();
+    });
   });
 }

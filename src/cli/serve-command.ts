@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { ConfigError, loadConfigFile } from "../config/index.js";
 import { Gateway } from "../gateway/index.js";
 import { StateFileError } from "../state/index.js";
+import { shutdownTracing } from "../telemetry/index.js";
 import {
   addLogOptions,
   type LogFlags,
@@ -69,6 +70,10 @@ export function registerServeCommand(program: Command): void {
       await gateway.stop().catch(() => {});
       process.exit(1);
     }
-    runUntilSignal(logger, () => gateway.stop());
+    // Tracing ends after the gateway, so its last spans are exported.
+    runUntilSignal(logger, async () => {
+      await gateway.stop();
+      await shutdownTracing();
+    });
   });
 }

@@ -1,5 +1,6 @@
 import type { Observable } from "rxjs";
 import type { GroupConfig, SourceConfig } from "../config/index.js";
+import type { PoolView } from "../proxy/index.js";
 import type { SourceHealth, SourceState } from "../sources/index.js";
 
 /**
@@ -53,6 +54,31 @@ export interface GatewayControl {
   listClients(): ClientView[];
   /** Closes one client's session with `reason`; NOT_FOUND. */
   disconnectClient(id: string, reason: string): void;
+
+  /**
+   * Adds a proxy pool from a config-file-shaped object (`pools[]` entry)
+   * and serves its path at once. Not persisted: pools added here last
+   * until restart. INVALID_ARGUMENT (field path relative to the pool, like
+   * `backends[0].url`), ALREADY_EXISTS (the id, or another pool's path).
+   */
+  addPool(raw: unknown): Promise<PoolView>;
+  /** Removes a pool, closing its sessions with 1001; NOT_FOUND. */
+  removePool(id: string): Promise<void>;
+  /**
+   * Adds a backend (`pools[].backends[]` entry) to `pool`. INVALID_ARGUMENT
+   * (field relative to the backend, like `url`), NOT_FOUND (the pool),
+   * ALREADY_EXISTS (the backend id).
+   */
+  addBackend(pool: string, raw: unknown): Promise<PoolView>;
+  /** Removes a backend; its sessions move or close with 1012. NOT_FOUND. */
+  removeBackend(pool: string, id: string): Promise<void>;
+  /**
+   * Gives a backend no new sessions; with `move` its sessions move to
+   * other backends now, else they end on their own. NOT_FOUND.
+   */
+  drainBackend(pool: string, id: string, move: boolean): Promise<PoolView>;
+  /** Every proxy pool, in the order they were added. */
+  listPools(): PoolView[];
 
   /** Everything that happens from the moment of subscription. Hot. */
   readonly events: Observable<GatewayEvent>;

@@ -8,6 +8,7 @@ import {
   sourceSchema,
 } from "../config/index.js";
 import { PipelineError } from "../pipeline/index.js";
+import type { PoolView, ProxyGateway } from "../proxy/index.js";
 import type { StateFile, StateOverlay } from "../state/index.js";
 import { TopicError, validatePattern } from "../topics/index.js";
 import {
@@ -20,6 +21,7 @@ import {
   type SourceView,
   type TopicView,
 } from "./control-api.js";
+import { PoolControl } from "./pool-control.js";
 import { memberIds, type Topology } from "./topology.js";
 import type { GatewayViews } from "./views.js";
 
@@ -33,6 +35,7 @@ export class ControlLayer implements GatewayControl {
   readonly #topology: Topology;
   readonly #views: GatewayViews;
   readonly #state: StateFile | undefined;
+  readonly #pools: PoolControl;
   #overlay: StateOverlay;
   /** Serialises changes so each one sees the result of the one before. */
   #queue: Promise<unknown> = Promise.resolve();
@@ -42,11 +45,14 @@ export class ControlLayer implements GatewayControl {
     views: GatewayViews;
     state: StateFile | undefined;
     overlay: StateOverlay;
+    /** Proxy pools; without it the pool calls are FAILED_PRECONDITION. */
+    proxy?: ProxyGateway;
   }) {
     this.#topology = options.topology;
     this.#views = options.views;
     this.#state = options.state;
     this.#overlay = options.overlay;
+    this.#pools = new PoolControl(options.proxy);
   }
 
   addSource(raw: unknown): Promise<SourceView> {
@@ -228,6 +234,33 @@ export class ControlLayer implements GatewayControl {
     if (!this.#views.disconnect(id, reason)) {
       throw new ControlError("NOT_FOUND", `no client "${id}"`);
     }
+  }
+
+  // Pool changes are not persisted (see PoolControl); they still queue
+  // behind other changes so each call sees the one before.
+
+  addPool(raw: unknown): Promise<PoolView> {
+    return this.#change(async () => this.#pools.addPool(raw));
+  }
+
+  removePool(id: string): Promise<void> {
+    return this.#change(async () => this.#pools.removePool(id));
+  }
+
+  addBackend(pool: string, raw: unknown): Promise<PoolView> {
+    return this.#change(async () => this.#pools.addBackend(pool, raw));
+  }
+
+  removeBackend(pool: string, id: string): Promise<void> {
+    return this.#change(async () => this.#pools.removeBackend(pool, id));
+  }
+
+  drainBackend(pool: string, id: string, move: boolean): Promise<PoolView> {
+    return this.#change(async () => this.#pools.drainBackend(pool, id, move));
+  }
+
+  listPools(): PoolView[] {
+    return this.#pools.listPools();
   }
 
   /** Reports an event that the topology or a server saw. */

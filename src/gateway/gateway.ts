@@ -71,6 +71,12 @@ export class Gateway {
   readonly proxy: ProxyGateway;
   #grpcPort = 0;
   #ready = false;
+  /**
+   * What the gRPC health service was last told; undefined at first, since
+   * the gRPC server says SERVING on its own when it starts.
+   */
+  #serving: boolean | undefined;
+  #servingTimer: NodeJS.Timeout | undefined;
 
   constructor(config: Config, logger: Logger, options: GatewayOptions = {}) {
     this.config = config;
@@ -116,6 +122,7 @@ export class Gateway {
             to,
             at: to.since,
           });
+          this.#syncServing();
         },
       },
     });
@@ -137,7 +144,12 @@ export class Gateway {
         metrics: () => this.telemetry.renderMetrics(),
       });
     });
-    this.proxy = new ProxyGateway({ pools: config.pools, logger });
+    this.proxy = new ProxyGateway({
+      pools: config.pools,
+      logger,
+      onSessionChange: (change) => this.telemetry.proxySessionChange(change),
+    });
+    this.telemetry.watchProxy(this.proxy);
     this.ws.attach(this.#http, () => this.#upgradeHandlers());
   }
 
@@ -163,7 +175,10 @@ export class Gateway {
     this.topology.start();
     this.#rates.start();
     this.#ready = true;
-    this.#grpc?.setServing(true);
+    this.#syncServing();
+    // Failovers and group changes move readiness too; a poll catches them.
+    this.#servingTimer = setInterval(() => this.#syncServing(), 1000);
+    this.#servingTimer.unref();
     const address = this.address;
     this.#log.info(
       {
@@ -190,7 +205,8 @@ export class Gateway {
   /** Closes client sessions and sources, then the HTTP server. */
   async stop(): Promise<void> {
     this.#ready = false;
-    this.#grpc?.setServing(false);
+    clearInterval(this.#servingTimer);
+    this.#syncServing();
     this.#rates.stop();
     await this.#grpc?.stop();
     this.ws.close();
@@ -229,6 +245,7 @@ export class Gateway {
       views: this.#views,
       state,
       overlay,
+      proxy: this.proxy,
     });
     this.telemetry.watch(this.#control);
   }
@@ -302,6 +319,14 @@ export class Gateway {
         this.telemetry.recordReset("upstream-reset");
         return;
     }
+  }
+
+  /** Makes the gRPC health service say what `/readyz` says. */
+  #syncServing(): void {
+    const serving = this.#ready && this.telemetry.readiness().ready;
+    if (serving === this.#serving) return;
+    this.#serving = serving;
+    this.#grpc?.setServing(serving);
   }
 
   /** Who takes WebSocket upgrades on paths other than `/ws`. */

@@ -25,5 +25,9 @@ export type { ProxyErrorCode } from "./proxy-error.js";
 export { ProxyError } from "./proxy-error.js";
 export type { ProxyGatewayOptions } from "./proxy-gateway.js";
 export { ProxyGateway } from "./proxy-gateway.js";
-export type { ProxySessionView, SessionState } from "./proxy-session.js";
+export type {
+  ProxySessionChange,
+  ProxySessionView,
+  SessionState,
+} from "./proxy-session.js";
 export type { PoolView } from "./views.js";

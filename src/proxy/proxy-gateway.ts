@@ -11,7 +11,7 @@ import {
 } from "./pool-schema.js";
 import { ProxyError } from "./proxy-error.js";
 import { ProxyPool } from "./proxy-pool.js";
-import type { ProxySessionView } from "./proxy-session.js";
+import type { ProxySessionChange, ProxySessionView } from "./proxy-session.js";
 import type { PoolView } from "./views.js";
 
 /** Options of {@link ProxyGateway}. */
@@ -21,6 +21,11 @@ export interface ProxyGatewayOptions {
   readonly logger: Logger;
   /** Clock for ejection backoffs; default `Date.now`. For tests. */
   readonly now?: () => number;
+  /**
+   * Called when a proxied session opens, moves to another backend or
+   * closes, for telemetry; it must not throw. Default none.
+   */
+  readonly onSessionChange?: (change: ProxySessionChange) => void;
 }
 
 /**
@@ -33,8 +38,10 @@ export class ProxyGateway {
   readonly #byPath = new Map<string, ProxyPool>();
   readonly #log: Logger;
   readonly #now: (() => number) | undefined;
+  readonly #onChange: ((change: ProxySessionChange) => void) | undefined;
 
   constructor(options: ProxyGatewayOptions) {
+    this.#onChange = options.onSessionChange;
     this.#log = options.logger.child({ component: "proxy" });
     this.#now = options.now;
     for (const pool of options.pools ?? []) this.#addParsed(pool);
@@ -122,7 +129,7 @@ export class ProxyGateway {
       const message = `path ${config.path} is served by another pool`;
       throw new ProxyError("ALREADY_EXISTS", message);
     }
-    const pool = new ProxyPool(config, this.#log, this.#now);
+    const pool = new ProxyPool(config, this.#log, this.#now, this.#onChange);
     this.#pools.set(config.id, pool);
     this.#byPath.set(config.path, pool);
     return pool;

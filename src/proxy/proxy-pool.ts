@@ -11,7 +11,7 @@ import { forwardedHeaders, requestedProtocols } from "./forward-headers.js";
 import { HealthChecker } from "./health-checker.js";
 import { PendingUpgrade } from "./pending-upgrade.js";
 import type { BackendConfig, PoolConfig } from "./pool-schema.js";
-import { ProxySession } from "./proxy-session.js";
+import { ProxySession, type ProxySessionChange } from "./proxy-session.js";
 import { handshakeProblem, refuseUpgrade } from "./upgrade-refusal.js";
 import type { PoolView } from "./views.js";
 
@@ -33,7 +33,15 @@ export class ProxyPool {
   #nextSession = 1;
   #closed = false;
 
-  constructor(config: PoolConfig, logger: Logger, now?: () => number) {
+  readonly #onChange: ((change: ProxySessionChange) => void) | undefined;
+
+  constructor(
+    config: PoolConfig,
+    logger: Logger,
+    now?: () => number,
+    onChange?: (change: ProxySessionChange) => void,
+  ) {
+    this.#onChange = onChange;
     this.backends = new BackendPool(config, now);
     this.#log = logger.child({ pool: config.id });
     this.#wss = new WebSocketServer({
@@ -193,6 +201,7 @@ export class ProxyPool {
       backendWs: accepted.ws,
       logger: this.#log,
       onClose: (ended) => this.sessions.delete(ended),
+      onChange: this.#onChange,
     });
     this.sessions.add(session);
     this.#log.debug({ session: id, backend: accepted.backend.id }, "open");

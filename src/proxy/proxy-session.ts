@@ -32,6 +32,15 @@ export interface ProxySessionView {
   readonly moves: number;
 }
 
+/** A session opening, changing backends or closing, for observers. */
+export interface ProxySessionChange {
+  readonly type: "open" | "move" | "close";
+  /** The session after the change; on close it has no backend. */
+  readonly session: ProxySessionView;
+  /** On close: the close code sent to or received from the client. */
+  readonly code?: number;
+}
+
 /** What a session needs from its pool. */
 export interface ProxySessionOptions {
   readonly id: string;
@@ -45,6 +54,8 @@ export interface ProxySessionOptions {
   readonly logger: Logger;
   /** Called once when the session is over. */
   readonly onClose: (session: ProxySession) => void;
+  /** Observes opens, moves and closes (telemetry); must not throw. */
+  readonly onChange?: (change: ProxySessionChange) => void;
 }
 
 /**
@@ -80,6 +91,7 @@ export class ProxySession {
     this.#log = options.logger.child({ session: options.id });
     this.#attach(options.backend, options.backendWs);
     this.#listenToClient();
+    this.#o.onChange?.({ type: "open", session: this.view() });
   }
 
   get backend(): BackendState | undefined {
@@ -117,7 +129,7 @@ export class ProxySession {
     const link = this.#link;
     link?.detach();
     link?.ws.close(code, closeReason(reason));
-    this.#finish();
+    this.#finish(code);
     this.#client.close(code, closeReason(reason));
   }
 
@@ -135,7 +147,7 @@ export class ProxySession {
     });
     client.once("close", (code: number, reason: Buffer) => {
       const link = this.#link;
-      this.#finish();
+      this.#finish(code);
       if (link?.detach()) {
         relayClose(link.ws, code, reason);
       }
@@ -161,7 +173,7 @@ export class ProxySession {
     if (this.#state !== "open") return;
     if (!BACKEND_LOST_CODES.has(code)) {
       // The backend ended the session itself: the client hears it as is.
-      this.#finish();
+      this.#finish(code);
       relayClose(this.#client, code, reason);
       return;
     }
@@ -235,9 +247,10 @@ export class ProxySession {
     this.#moves += 1;
     this.#state = "open";
     this.#clientGate.release("moving");
+    this.#o.onChange?.({ type: "move", session: this.view() });
   }
 
-  #finish(): void {
+  #finish(code: number): void {
     if (this.#state === "closed") return;
     this.#state = "closed";
     this.#link = undefined;
@@ -245,5 +258,6 @@ export class ProxySession {
     this.#abort.abort();
     this.#clientGate.releaseAll();
     this.#o.onClose(this);
+    this.#o.onChange?.({ type: "close", session: this.view(), code });
   }
 }

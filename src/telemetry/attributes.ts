@@ -44,4 +44,14 @@ export const Attr = {
   DROPPED: "tributary.client.dropped",
   /** A source's health state, on `tributary.source.state`. */
   STATE: "tributary.source.state",
+  /** A proxy pool's id. */
+  POOL: "tributary.proxy.pool",
+  /** A proxy backend's id within its pool. */
+  BACKEND: "tributary.proxy.backend",
+  /** Times a proxied session changed backends. */
+  MOVES: "tributary.proxy.moves",
+  /** A proxy backend's health: `healthy`, `unhealthy` or `ejected`. */
+  BACKEND_HEALTH: "tributary.proxy.backend.health",
+  /** Which way proxied bytes went: `to_backend` or `to_client`. */
+  DIRECTION: "tributary.proxy.direction",
 } as const;

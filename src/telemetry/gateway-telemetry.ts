@@ -1,6 +1,8 @@
 import type { Tracer } from "@opentelemetry/api";
 import { type FailoverLike, recordFailover } from "./failover-span.js";
 import { GatewayMetrics, type GatewayMetricsOptions } from "./metrics.js";
+import type { ProxyReadings } from "./proxy-metrics.js";
+import { type ProxyChangeLike, ProxySpans } from "./proxy-spans.js";
 import { checkReadiness, NOT_STARTED, type Readiness } from "./readiness.js";
 import type { GatewayReadings } from "./readings.js";
 import {
@@ -34,6 +36,7 @@ export class GatewayTelemetry {
   readonly metrics: GatewayMetrics;
   readonly sources: SourceConnectSpans;
   readonly sessions: SessionSpans;
+  readonly proxySessions: ProxySpans;
   readonly #tracer: Tracer | undefined;
   #readings: GatewayReadings | undefined;
 
@@ -43,6 +46,7 @@ export class GatewayTelemetry {
     this.metrics = new GatewayMetrics(options);
     this.sources = new SourceConnectSpans(options.tracer);
     this.sessions = new SessionSpans(options.tracer);
+    this.proxySessions = new ProxySpans(options.tracer);
   }
 
   /**
@@ -52,6 +56,16 @@ export class GatewayTelemetry {
   watch(readings: GatewayReadings): void {
     this.#readings = readings;
     this.metrics.watch(readings);
+  }
+
+  /** Sets what the proxy metrics read, normally `gateway.proxy`. */
+  watchProxy(proxy: ProxyReadings): void {
+    this.metrics.watchProxy(proxy);
+  }
+
+  /** For `ProxyGatewayOptions.onSessionChange`: `proxy.session` spans. */
+  proxySessionChange(change: ProxyChangeLike): void {
+    this.proxySessions.observe(change);
   }
 
   /** For `TopologyHooks.onHealth`: connect attempt spans. */
@@ -113,6 +127,7 @@ export class GatewayTelemetry {
   async close(): Promise<void> {
     this.sources.close();
     this.sessions.close();
+    this.proxySessions.close();
     this.#readings = undefined;
     await this.metrics.shutdown();
   }

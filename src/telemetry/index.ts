@@ -16,6 +16,14 @@ export type { Logger, LoggerOptions, TraceFields } from "./logger.js";
 export { createLogger, createSilentLogger, traceFields } from "./logger.js";
 export type { GatewayMetricsOptions } from "./metrics.js";
 export { DEFAULT_LATENCY_SAMPLE_EVERY, GatewayMetrics } from "./metrics.js";
+export type {
+  BackendReading,
+  PoolReading,
+  ProxyReadings,
+} from "./proxy-metrics.js";
+export { observeProxy } from "./proxy-metrics.js";
+export type { ProxyChangeLike, ProxySessionLike } from "./proxy-spans.js";
+export { ProxySpans } from "./proxy-spans.js";
 export type { Readiness, ReadinessProblem } from "./readiness.js";
 export { checkReadiness, NOT_STARTED } from "./readiness.js";
 export type {

@@ -11,6 +11,7 @@ import { MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 import { Attr } from "./attributes.js";
 import { ClientTotals } from "./client-totals.js";
+import { observeProxy, type ProxyReadings } from "./proxy-metrics.js";
 import {
   CounterFold,
   type GatewayReadings,
@@ -112,6 +113,7 @@ export class GatewayMetrics {
   };
   #deliveries = 0;
   #readings: GatewayReadings | undefined;
+  #proxy: ProxyReadings | undefined;
   readonly #fold = new CounterFold();
   readonly #clients = new ClientTotals();
   /** Gap notices, messages missing, resets: by reason; failovers: group. */
@@ -142,6 +144,7 @@ export class GatewayMetrics {
     });
     this.#observeSources(meter);
     this.#observeClients(meter);
+    observeProxy(meter, () => this.#proxy);
   }
 
   /**
@@ -150,6 +153,11 @@ export class GatewayMetrics {
    */
   watch(readings: GatewayReadings): void {
     this.#readings = readings;
+  }
+
+  /** Sets what the proxy instruments read, normally `gateway.proxy`. */
+  watchProxy(proxy: ProxyReadings): void {
+    this.#proxy = proxy;
   }
 
   /**

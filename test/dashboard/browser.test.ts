@@ -6,10 +6,16 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
-import { createDashboard, type Dashboard } from "../../src/dashboard/index.js";
-import { type Demo, startDemo } from "../../src/demo/index.js";
+import {
+  type AlphaFeed,
+  demoConfig,
+  startAlphaFeed,
+  startBetaFeed,
+  TradeTape,
+} from "../../src/demo/index.js";
+import { Gateway } from "../../src/gateway/index.js";
 import { createSilentLogger } from "../../src/telemetry/index.js";
-import { READ_TOKEN, serveDashboard, TOKENS_AUTH } from "./helpers.js";
+import { READ_TOKEN, TOKENS_AUTH } from "./helpers.js";
 
 /**
  * The little of the DOM that the functions run in the page use: this
@@ -60,30 +66,53 @@ async function textOf(page: Page, selector: string): Promise<string> {
   return (await page.locator(selector).textContent({ timeout: 1000 })) ?? "";
 }
 
+/** The demo's feeds and gateway, as `startDemo` builds them. */
+interface TokenDemo {
+  readonly alpha: AlphaFeed;
+  /** `http://127.0.0.1:<port>` of the gateway, which serves `/`. */
+  readonly base: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * What `tributary demo` runs, with control tokens in its config, so the
+ * page must ask for one: the demo itself configures no auth.
+ */
+async function startTokenDemo(): Promise<TokenDemo> {
+  const tape = new TradeTape({});
+  const alpha = await startAlphaFeed(tape, {});
+  // No scheduled beta restart while the test looks.
+  const beta = await startBetaFeed(tape, { restartEveryMs: 10 * 60_000 });
+  const config = demoConfig(alpha.url, beta.url, 0);
+  const gateway = new Gateway(
+    { ...config, server: { ...config.server, grpcPort: 0 }, auth: TOKENS_AUTH },
+    createSilentLogger(),
+  );
+  const { port } = await gateway.start();
+  tape.start();
+  return {
+    alpha,
+    base: `http://127.0.0.1:${port}`,
+    async stop() {
+      tape.stop();
+      await gateway.stop();
+      await Promise.all([alpha.close(), beta.close()]);
+    },
+  };
+}
+
 describe("dashboard in Chromium", { skip }, () => {
-  let demo: Demo;
-  let dashboard: Dashboard;
-  let http: Awaited<ReturnType<typeof serveDashboard>>;
+  let demo: TokenDemo;
+  let http: { readonly base: string };
   let context: BrowserContext;
   let profile: string;
   let page: Page;
   const pageErrors: string[] = [];
 
   before(async () => {
-    demo = await startDemo({
-      port: 0,
-      logger: createSilentLogger(),
-      // No scheduled beta restart while the test looks.
-      betaRestartEveryMs: 10 * 60_000,
-    });
-    // The demo gateway does not route to the dashboard yet, so the test
-    // serves it over the demo's control plane, with tokens required.
-    dashboard = createDashboard({
-      control: demo.gateway.control,
-      auth: TOKENS_AUTH,
-      logger: createSilentLogger(),
-    });
-    http = await serveDashboard(dashboard);
+    // The gateway serves the dashboard on its own port, at `/`.
+    demo = await startTokenDemo();
+    http = demo;
     profile = await mkdtemp(join(tmpdir(), "tributary-chromium-"));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -100,8 +129,6 @@ describe("dashboard in Chromium", { skip }, () => {
   after(async () => {
     await context?.close();
     await rm(profile, { recursive: true, force: true });
-    dashboard?.close();
-    await http?.close();
     await demo?.stop();
   });
 

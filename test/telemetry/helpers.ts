@@ -82,3 +82,34 @@ export function jsonLines(): {
   });
   return { stream, lines };
 }
+
+/**
+ * Calls `read` until it resolves to `want` (by deep equality of JSON), or
+ * fails after `timeoutMs` with the last value it read.
+ */
+export async function waitForValue<T>(
+  what: string,
+  read: () => Promise<T>,
+  want: T,
+  timeoutMs = 5000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const wanted = JSON.stringify(want);
+  let last: unknown;
+  for (;;) {
+    try {
+      last = await read();
+    } catch (err) {
+      last = err;
+    }
+    if (JSON.stringify(last) === wanted) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}; last ${String(
+          JSON.stringify(last) ?? last,
+        )}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

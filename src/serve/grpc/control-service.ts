@@ -4,6 +4,8 @@ import { ControlError, type GatewayControl } from "../../gateway/index.js";
 import type {
   ControlServiceServer,
   Group,
+  Pool,
+  Backend as ProtoBackend,
   Source,
 } from "../../gen/tributary/v1/control.js";
 import { type FieldContext, toGrpcStatus } from "./control-errors.js";
@@ -12,6 +14,11 @@ import {
   groupToConfig,
   groupViewToProto,
 } from "./group-mapping.js";
+import {
+  backendToConfig,
+  poolToConfig,
+  poolViewToProto,
+} from "./pool-mapping.js";
 import { sourceToConfig, sourceViewToProto } from "./source-mapping.js";
 import { clientViewToProto, topicViewToProto } from "./view-mapping.js";
 import { createWatchEvents, type WatchRegistry } from "./watch-events.js";
@@ -27,6 +34,11 @@ export const MUTATING_RPCS: ReadonlySet<string> = new Set([
   "removeGroup",
   "failover",
   "disconnectClient",
+  "addPool",
+  "removePool",
+  "addBackend",
+  "removeBackend",
+  "drainBackend",
 ]);
 
 /** The reason a client is given when an operator gives none. */
@@ -53,6 +65,8 @@ const GROUP: FieldContext = { prefix: "group", rename: groupFieldToProto };
 const ID: FieldContext = { prefix: "id" };
 const REQUEST: FieldContext = { prefix: "" };
 const PATTERN: FieldContext = { prefix: "pattern" };
+const POOL: FieldContext = { prefix: "pool" };
+const BACKEND: FieldContext = { prefix: "backend" };
 
 /** Maps every ControlService RPC onto `control`. */
 export function createControlService(
@@ -129,6 +143,33 @@ export function createControlService(
       control.disconnectClient(req.id, reason);
       return {};
     }),
+    addPool: unary(POOL, async (req) => {
+      const view = await control.addPool(poolToConfig(requirePool(req)));
+      return { pool: poolViewToProto(view) };
+    }),
+    removePool: unary(ID, async (req) => {
+      await control.removePool(requireId(req.id));
+      return {};
+    }),
+    addBackend: unary(BACKEND, async (req) => {
+      requireFields({ pool: req.pool });
+      const raw = backendToConfig(requireBackend(req));
+      const view = await control.addBackend(req.pool, raw);
+      return { pool: poolViewToProto(view) };
+    }),
+    removeBackend: unary(REQUEST, async (req) => {
+      requireFields({ pool: req.pool, id: req.id });
+      await control.removeBackend(req.pool, req.id);
+      return {};
+    }),
+    drainBackend: unary(REQUEST, async (req) => {
+      requireFields({ pool: req.pool, id: req.id });
+      const view = await control.drainBackend(req.pool, req.id, req.move);
+      return { pool: poolViewToProto(view) };
+    }),
+    listPools: unary(REQUEST, () => ({
+      pools: control.listPools().map(poolViewToProto),
+    })),
     watchEvents: watch.handler,
   };
   return { implementation, watches: watch.registry };
@@ -151,6 +192,16 @@ function requireGroup(request: { group?: Group }): Group {
   const blank = group.members.findIndex((member) => member.id === "");
   if (blank >= 0) throw missing(`members[${blank}].id`);
   return group;
+}
+
+function requirePool(request: { pool?: Pool }): Pool {
+  if (request.pool === undefined) throw missing("");
+  return request.pool;
+}
+
+function requireBackend(request: { backend?: ProtoBackend }): ProtoBackend {
+  if (request.backend === undefined) throw missing("");
+  return request.backend;
 }
 
 function requireId(id: string): string {

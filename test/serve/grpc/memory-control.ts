@@ -16,6 +16,13 @@ import {
   type SourceView,
   type TopicView,
 } from "../../../src/gateway/index.js";
+import {
+  type BackendConfig,
+  backendSchema,
+  type PoolConfig,
+  type PoolView,
+  poolSchema,
+} from "../../../src/proxy/index.js";
 import type { SourceHealth } from "../../../src/sources/index.js";
 
 /** A source id whose operations throw a plain Error (a gateway bug). */
@@ -34,6 +41,7 @@ export class MemoryControl implements GatewayControl {
   /** The raw objects addSource, updateSource and setGroup received. */
   readonly received: unknown[] = [];
   readonly disconnected: { id: string; reason: string }[] = [];
+  readonly pools = new Map<string, PoolView>();
   readonly subject = new Subject<GatewayEvent>();
   readonly events = this.subject.asObservable();
 
@@ -166,9 +174,86 @@ export class MemoryControl implements GatewayControl {
     this.disconnected.push({ id, reason });
   }
 
+  async addPool(raw: unknown): Promise<PoolView> {
+    this.received.push(raw);
+    const config = validate(poolSchema, raw) as PoolConfig;
+    if (this.pools.has(config.id)) {
+      throw new ControlError("ALREADY_EXISTS", `pool ${config.id} exists`);
+    }
+    const view: PoolView = {
+      id: config.id,
+      path: config.path,
+      balancer: config.balancer.type,
+      sessions: 0,
+      backends: config.backends.map(backendView),
+    };
+    this.pools.set(config.id, view);
+    return view;
+  }
+
+  async removePool(id: string): Promise<void> {
+    this.#pool(id);
+    this.pools.delete(id);
+  }
+
+  async addBackend(pool: string, raw: unknown): Promise<PoolView> {
+    this.received.push(raw);
+    const config = validate(backendSchema, raw) as BackendConfig;
+    const view = this.#pool(pool);
+    if (view.backends.some((b) => b.id === config.id)) {
+      throw new ControlError("ALREADY_EXISTS", `backend ${config.id} exists`);
+    }
+    return this.#putPool({
+      ...view,
+      backends: [...view.backends, backendView(config)],
+    });
+  }
+
+  async removeBackend(pool: string, id: string): Promise<void> {
+    const view = this.#pool(pool);
+    this.#backend(view, id);
+    this.#putPool({
+      ...view,
+      backends: view.backends.filter((b) => b.id !== id),
+    });
+  }
+
+  async drainBackend(pool: string, id: string): Promise<PoolView> {
+    const view = this.#pool(pool);
+    this.#backend(view, id);
+    return this.#putPool({
+      ...view,
+      backends: view.backends.map((b) =>
+        b.id === id ? { ...b, draining: true } : b,
+      ),
+    });
+  }
+
+  listPools(): PoolView[] {
+    return [...this.pools.values()];
+  }
+
   /** Replaces a source's health, as a connection would. */
   setHealth(id: string, health: SourceHealth): void {
     this.#update(id, { health });
+  }
+
+  #pool(id: string): PoolView {
+    const view = this.pools.get(id);
+    if (view === undefined)
+      throw new ControlError("NOT_FOUND", `no pool ${id}`);
+    return view;
+  }
+
+  #backend(view: PoolView, id: string): void {
+    if (!view.backends.some((b) => b.id === id)) {
+      throw new ControlError("NOT_FOUND", `no backend ${id}`);
+    }
+  }
+
+  #putPool(view: PoolView): PoolView {
+    this.pools.set(view.id, view);
+    return view;
   }
 
   #putSource(config: SourceConfig, change: "added" | "updated"): SourceView {
@@ -212,6 +297,18 @@ function validate(schema: z.ZodType, raw: unknown): unknown {
       message: issue.message,
     })),
   );
+}
+
+function backendView(config: BackendConfig): PoolView["backends"][number] {
+  return {
+    ...config,
+    health: "healthy",
+    draining: false,
+    openSessions: 0,
+    connectFailures: 0,
+    bytesToBackend: 0,
+    bytesToClients: 0,
+  };
 }
 
 function byKey<T>(key: (item: T) => string): (a: T, b: T) => number {
