@@ -82,6 +82,33 @@ describe("tributary ctl against a live gateway", () => {
     );
   });
 
+  it("and tap --grpc receives the added source's messages", async () => {
+    const tap = new CliProcess([
+      "tap",
+      "live.*",
+      "--grpc",
+      gw.grpcAddress,
+      "--token",
+      TOKEN,
+      "-n",
+      "2",
+    ]);
+    running.push(tap);
+    await waitFor(
+      "tap to subscribe",
+      () => /subscribed/.test(tap.stderr),
+      20_000,
+    );
+    upstream.send({ a: "live", b: "grpc", n: 2 });
+    upstream.send({ a: "live", b: "grpc", n: 3 });
+
+    assert.equal(await tap.exited(), 0, tap.stderr);
+    const lines = tap.stdout.trim().split("\n");
+    assert.equal(lines.length, 2);
+    for (const line of lines)
+      assert.match(line, /^live\.grpc {2}#\d+ {2}feed {2}\{/);
+  });
+
   it("removes it again", async () => {
     const removed = await ctl(["sources", "rm", "feed"]);
     await waitFor("the disconnect", () => upstream.clients.size === 0);
