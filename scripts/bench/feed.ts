@@ -14,7 +14,7 @@ import {
   sendToParent,
 } from "./child.js";
 import { clockMs } from "./clock.js";
-import { feedFrame } from "./frames.js";
+import { feedFrame, relayFrame } from "./frames.js";
 import type { FeedReport, FeedRun } from "./protocol.js";
 import { plannedTimes } from "./schedule.js";
 
@@ -45,6 +45,15 @@ function main(): void {
   });
 }
 
+const TEXT = { binary: false } as const;
+
+/** Message n of `run`, built once for every socket. */
+function frameOf(run: FeedRun, n: number, plannedAt: number): Buffer {
+  const upstream = Buffer.from(feedFrame(n, plannedAt, run.schedule.topics));
+  if (run.clientFrames !== true) return upstream;
+  return relayFrame(upstream, n) ?? upstream;
+}
+
 /** Sends every message of `run` as close to its planned time as it can. */
 function sendSchedule(
   run: FeedRun,
@@ -62,8 +71,8 @@ function sendSchedule(
       // Catch up on everything due: an open-loop feed never skips.
       const now = clockMs();
       while (next <= total && plannedAt(next) <= now) {
-        const frame = feedFrame(next, plannedAt(next), run.schedule.topics);
-        for (const socket of upstreams) socket.send(frame);
+        const frame = frameOf(run, next, plannedAt(next));
+        for (const socket of upstreams) socket.send(frame, TEXT);
         lag.recordValue(Math.round((clockMs() - plannedAt(next)) * 1000));
         next++;
       }

@@ -47,6 +47,11 @@ export interface Scenario {
   readonly watch?: boolean;
   /** Overrides the plan's rounds (the 60 s slow-consumer runs). */
   readonly rounds?: number;
+  /**
+   * The proxy scenario: print what `subject` adds over `reference`
+   * (latency differences, throughput ratio, CPU of both processes).
+   */
+  readonly compare?: { readonly subject: string; readonly reference: string };
 }
 
 /** The gateway, bare and naive relays, as most scenarios compare them. */
@@ -275,6 +280,44 @@ function grpc(clients: number, rate: number, rampTo: number): Scenario {
   };
 }
 
+/** The proxy scenario's rows: clients on the backend, and through a pool. */
+const PROXY_SYSTEMS: readonly SystemSpec[] = [
+  { name: "direct", kind: "direct" },
+  { name: "proxy", kind: "proxy" },
+];
+
+/**
+ * Issue 7's proxy benchmark: the feed is the backend and sends each client
+ * connection the same open-loop schedule; the clients connect to it
+ * directly, then through the gateway's pool. A steady load (`rampTo`
+ * unset) measures the latency the proxy adds; a ramp, its throughput.
+ */
+function proxy(
+  id: string,
+  clients: number,
+  rate: number,
+  rampTo?: number,
+): Scenario {
+  const load =
+    rampTo === undefined ? "steady load" : "saturation ramp (throughput)";
+  return {
+    id,
+    kind: rampTo === undefined ? "latency" : "saturation",
+    title:
+      `9. WebSocket proxy vs direct to the backend, ` +
+      `${clients.toLocaleString("en")} clients, ${load}`,
+    clients,
+    rate,
+    rampTo,
+    systems: PROXY_SYSTEMS,
+    references: ["direct"],
+    ratioMetric: rampTo === undefined ? "p99Ms" : "deliveriesPerSec",
+    // The issue sets no bound; the comparison line reports the figures.
+    goals: [],
+    compare: { subject: "proxy", reference: "direct" },
+  };
+}
+
 /** Scenario 4: idle clients, then a share of them reconnecting. */
 export interface CapacityPlan {
   readonly clients: number;
@@ -307,6 +350,7 @@ export function createPlan(quick: boolean): Plan {
         slowConsumers(6000),
         { ...TOPICS, windowMs: 2000 },
         { ...grpc(100, 100, 2000), windowMs: 2000 },
+        { ...proxy("proxy-100", 100, 100), windowMs: 2000 },
       ],
       capacity: {
         clients: 2000,
@@ -332,6 +376,9 @@ export function createPlan(quick: boolean): Plan {
       TOPICS,
       grpc(100, 100, 2000),
       grpc(1000, 10, 200),
+      proxy("proxy-100", 100, 200),
+      proxy("proxy-1k", 1000, 20),
+      proxy("proxy-ramp-1k", 1000, 10, 200),
     ],
     capacity: {
       clients: 19_000,

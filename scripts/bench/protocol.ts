@@ -16,7 +16,20 @@ export type SystemKind =
   | "grpc-gateway"
   | "grpc-bare"
   | "pipeline-gateway"
-  | "pipeline-callbacks";
+  | "pipeline-callbacks"
+  | "proxy"
+  | "direct";
+
+/**
+ * Kinds whose clients reach the feed itself, which then acts as the
+ * backend of a proxy: `direct` connects them to it, `proxy` through the
+ * gateway's pool. The feed sends every client its schedule as ready-made
+ * `message` frames, and there is no upstream connection to wait for.
+ */
+export const BACKEND_KINDS: ReadonlySet<SystemKind> = new Set([
+  "proxy",
+  "direct",
+]);
 
 /** A row's name: one of {@link SYSTEMS} or a variant's label. */
 export type SystemName = string;
@@ -43,6 +56,12 @@ export const BENCH_TOPIC = "bench.fanout";
 export interface FeedRun {
   readonly type: "run";
   readonly schedule: ScheduleSpec;
+  /**
+   * Send each message as the relays' `message` frame (see `relayFrame`),
+   * so that clients connected to the feed read it as they read a relay;
+   * default false: the upstream frame the gateway's codec reads.
+   */
+  readonly clientFrames?: boolean;
 }
 
 /** What the feed tells the orchestrator once its schedule is done. */

@@ -5,7 +5,7 @@
  */
 import { BUCKET_MS, GOALS, type Goal, type Scenario } from "./plan.js";
 import type { SystemName } from "./protocol.js";
-import type { SystemResult } from "./results.js";
+import { kindOf, type SystemResult } from "./results.js";
 
 /** A goal checked against one scenario's combined results. */
 export interface GoalCheck extends Goal {
@@ -156,15 +156,18 @@ export function formatScenario(result: ScenarioResult): string {
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | " +
       `${references.map(() => "---: | ").join("")}---: | ---: | --- |`,
   ];
+  const direct = (row: SystemResult) =>
+    kindOf(scenario, row.system) === "direct";
   for (const row of combined) {
     const cells = [
       row.system,
       rate(row.deliveriesPerSec),
-      rate(row.deliveriesPerCpuSec),
+      // A direct row has no server process at work.
+      direct(row) ? "-" : rate(row.deliveriesPerCpuSec),
       row.p50Ms.toFixed(2),
       row.p99Ms.toFixed(2),
       row.p999Ms.toFixed(2),
-      `${(row.rssPerConnBytes / 1024).toFixed(1)} KiB`,
+      direct(row) ? "-" : `${(row.rssPerConnBytes / 1024).toFixed(1)} KiB`,
       ...references.map((name) => ratio(row, name)),
       `${Math.round(row.serverCores * 100)}%`,
       row.frameBytes.toFixed(0),
@@ -180,11 +183,44 @@ export function formatScenario(result: ScenarioResult): string {
     `Load average (1, 5, 15 min) before → after: ${loads.join("; ")}.`,
   );
   lines.push("");
+  const comparison = compareLine(scenario, combined);
+  if (comparison !== undefined) lines.push(comparison, "");
   for (const goal of goals) lines.push(`- ${formatGoal(goal)}`);
   for (const line of result.extraGoals ?? []) {
     lines.push(`- goal: ${line.goal}: ${line.measured}, **${line.verdict}**`);
   }
   return lines.join("\n");
+}
+
+/**
+ * The proxy scenario's figures: latency added (subject − reference at
+ * each percentile), the throughput ratio, and the CPU of the gateway
+ * and of the backend (the feed) in both rows.
+ */
+function compareLine(
+  scenario: Scenario,
+  combined: readonly SystemResult[],
+): string | undefined {
+  const names = scenario.compare;
+  if (names === undefined) return undefined;
+  const subject = combined.find((r) => r.system === names.subject);
+  const reference = combined.find((r) => r.system === names.reference);
+  if (subject === undefined || reference === undefined) return undefined;
+  const added = (pick: (r: SystemResult) => number) => {
+    const ms = pick(subject) - pick(reference);
+    return `${ms >= 0 ? "+" : ""}${ms.toFixed(2)} ms`;
+  };
+  const ratio = subject.deliveriesPerSec / reference.deliveriesPerSec;
+  const pct = (cores: number) => `${Math.round(cores * 100)}%`;
+  return (
+    `${names.subject} − ${names.reference}: p50 ${added((r) => r.p50Ms)}, ` +
+    `p99 ${added((r) => r.p99Ms)}, p99.9 ${added((r) => r.p999Ms)}; ` +
+    `throughput ${ratio.toFixed(2)}× ${names.reference} ` +
+    `(deliveries/s); gateway ${pct(subject.serverCores)} of a core, ` +
+    `${rate(subject.deliveriesPerCpuSec)} deliveries per CPU-s; backend ` +
+    `(feed) ${pct(reference.feedCores)} of a core ${names.reference}, ` +
+    `${pct(subject.feedCores)} ${names.subject}.`
+  );
 }
 
 /** One line of the closing table of goals. */

@@ -5,7 +5,7 @@
  */
 import * as hdr from "hdr-histogram-js";
 import { BUCKET_MS, type Scenario, type Timing } from "./plan.js";
-import type { SystemName, WatchReport } from "./protocol.js";
+import type { SystemKind, SystemName, WatchReport } from "./protocol.js";
 import type { RawRun } from "./run-system.js";
 
 /** A subscriber process above this share of a core limits the run. */
@@ -140,6 +140,14 @@ function peakPerSec(run: RawRun): number {
   return (Math.max(0, ...sums) * 1000) / BUCKET_MS;
 }
 
+/** The kind of the system named `system` in `scenario`. */
+export function kindOf(
+  scenario: Scenario,
+  system: SystemName,
+): SystemKind | undefined {
+  return scenario.systems?.find((spec) => spec.name === system)?.kind;
+}
+
 /** Why a row's numbers may say more about the harness than the system. */
 function warningsOf(
   run: RawRun,
@@ -162,14 +170,17 @@ function warningsOf(
   });
   if (
     scenario.kind === "saturation" &&
-    result.serverCores < SATURATED_SERVER_CORES
+    result.serverCores < SATURATED_SERVER_CORES &&
+    kindOf(scenario, run.system) !== "direct"
   ) {
     warnings.push(`server only at ${pct(result.serverCores)} of a core`);
   }
   if (result.otherCores > NOTABLE_OTHER_CORES) {
     warnings.push(`other load: ${result.otherCores.toFixed(2)} cores`);
   }
-  if (run.feed.connections > 1) warnings.push("upstream reconnected");
+  if (run.feed.connections > run.feedConnections) {
+    warnings.push("upstream reconnected");
+  }
   const failed = run.ready.reduce((sum, r) => sum + r.failed, 0);
   if (failed > 0) {
     const why = run.ready.find((r) => r.firstError)?.firstError;

@@ -13,14 +13,15 @@ import {
   type Timing,
 } from "./plan.js";
 import { processCpuMs } from "./proc-cpu.js";
-import type {
-  FeedReport,
-  MemoryReport,
-  SubscriberReady,
-  SubscriberReport,
-  SystemName,
-  SystemSpec,
-  WatchReport,
+import {
+  BACKEND_KINDS,
+  type FeedReport,
+  type MemoryReport,
+  type SubscriberReady,
+  type SubscriberReport,
+  type SystemName,
+  type SystemSpec,
+  type WatchReport,
 } from "./protocol.js";
 import { plannedTimes, type ScheduleSpec } from "./schedule.js";
 
@@ -52,6 +53,8 @@ export interface RawRun {
   readonly watch?: WatchReport;
   /** Slow clients connected, over all subscriber processes. */
   readonly slowClients: number;
+  /** Connections the feed should accept: 1, or every client's. */
+  readonly feedConnections: number;
 }
 
 /** Options of {@link runSystem}. */
@@ -74,6 +77,7 @@ export async function runSystem(
   };
   const loadBefore = loadAverage();
   const grpc = spec.kind === "grpc-gateway" || spec.kind === "grpc-bare";
+  const backend = BACKEND_KINDS.has(spec.kind);
   const children: ChildChannel[] = [];
   const maxMs = timing.warmupMs + timing.windowMs + timing.drainMs + 90_000;
   const spawn = (name: string, file: string, args: string[] = []) => {
@@ -103,7 +107,7 @@ export async function runSystem(
       "listening",
       STARTUP_MS,
     );
-    await feed.next("upstream", STARTUP_MS);
+    if (!backend) await feed.next("upstream", STARTUP_MS);
     server.send({ type: "memory" });
     const memoryBefore = await server.next<MemoryReport>("memory", STARTUP_MS);
 
@@ -139,6 +143,7 @@ export async function runSystem(
       server,
       subscribers,
       slowAddresses,
+      backend,
     );
     return {
       system,
@@ -149,6 +154,7 @@ export async function runSystem(
       loadBefore,
       loadAfter: loadAverage(),
       slowClients: slowAddresses.length,
+      feedConnections: backend ? scenario.clients + slowTotal : 1,
       ...measured,
     };
   } finally {
@@ -168,6 +174,7 @@ async function measure(
   server: ChildChannel,
   subscribers: readonly ChildChannel[],
   slowAddresses: readonly string[],
+  clientFrames: boolean,
 ) {
   const schedule: ScheduleSpec = {
     startAt: clockMs() + LEAD_MS,
@@ -185,7 +192,7 @@ async function measure(
     scenario.kind === "latency" ? timing.drainMs : SATURATION_SETTLE_MS;
   const stopAt = windowEnd + settleMs;
 
-  feed.send({ type: "run", schedule });
+  feed.send({ type: "run", schedule, clientFrames });
   for (const subscriber of subscribers) {
     subscriber.send({
       type: "measure",

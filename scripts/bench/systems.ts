@@ -37,6 +37,11 @@ export async function startSystem(
       return startGateway(spec, feedUrl);
     case "grpc-bare":
       return startGrpcRelay(feedUrl);
+    case "proxy":
+      return startProxy(feedUrl);
+    case "direct":
+      // Nothing runs here: the clients connect to the feed itself.
+      return { url: feedUrl, stop: async () => {} };
     default:
       return startRelay(spec.kind, feedUrl);
   }
@@ -76,5 +81,30 @@ async function startGateway(
     spec.kind === "grpc-gateway"
       ? `127.0.0.1:${gateway.grpcPort}`
       : `ws://127.0.0.1:${port}/ws`;
+  return { url, gateway, stop: () => gateway.stop() };
+}
+
+/** Where the proxy scenario's pool serves its clients. */
+const PROXY_PATH = "/proxy/x";
+
+/**
+ * The gateway in proxy mode only: no sources, one pool on
+ * {@link PROXY_PATH} whose one backend is the feed, so that each client
+ * session is forwarded frame by frame to a session of its own there.
+ */
+async function startProxy(feedUrl: string): Promise<RunningSystem> {
+  const config = parseConfig({
+    server: { host: "127.0.0.1", port: 0, grpcPort: 0 },
+    pools: [
+      {
+        id: "bench",
+        path: PROXY_PATH,
+        backends: [{ id: "feed", url: `${feedUrl}/` }],
+      },
+    ],
+  });
+  const gateway = new Gateway(config, createSilentLogger());
+  const { port } = await gateway.start();
+  const url = `ws://127.0.0.1:${port}${PROXY_PATH}`;
   return { url, gateway, stop: () => gateway.stop() };
 }
