@@ -205,6 +205,20 @@ export const limitsSchema = z.strictObject({
   slowConsumerPolicy: z
     .enum(["drop-oldest", "conflate", "disconnect"])
     .default("drop-oldest"),
+  /**
+   * Every WebSocket client is pinged this often, once its previous ping
+   * was answered; 0 sends no pings and detects no stalls. A client that
+   * stops reading answers none, long before the kernel's socket buffers
+   * (several MiB) fill and its queue grows.
+   */
+  clientPingIntervalMs: z.number().int().nonnegative().default(5_000),
+  /**
+   * A client whose ping got no pong for this long is stalled: with
+   * `disconnect` it is closed (1008); otherwise its messages wait in its
+   * queue, bounded by the policy, until the pong comes. Detection takes
+   * up to this plus twice the ping interval.
+   */
+  stallTimeoutMs: z.number().int().positive().default(5_000),
   /** Messages kept per topic for resuming clients. */
   historyMessages: z.number().int().nonnegative().default(1_000),
   /** Oldest message kept per topic for resuming clients. */
@@ -227,6 +241,8 @@ export const configSchema = z.strictObject({
     maxSessionQueueMessages: 10_000,
     maxFramesPerWrite: 16,
     slowConsumerPolicy: "drop-oldest",
+    clientPingIntervalMs: 5_000,
+    stallTimeoutMs: 5_000,
     historyMessages: 1_000,
     historyMaxAgeMs: 300_000,
   }),

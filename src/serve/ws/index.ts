@@ -1,6 +1,7 @@
 export { ProtocolError, WsCloseCode, WsErrorCode } from "./error-codes.js";
 export type { WsSubprotocol } from "./protocols.js";
 export { WS_SUBPROTOCOLS } from "./protocols.js";
+export type { StallEvents, StallWatch } from "./stall-watch.js";
 export type {
   UpgradeHandler,
   WsGatewayOptions,

@@ -5,6 +5,7 @@ import { WebSocketServer } from "ws";
 import type { Fanout } from "../fanout.js";
 import { WsCloseCode } from "./error-codes.js";
 import { pickSubprotocol, WS_SUBPROTOCOLS } from "./protocols.js";
+import { type StallWatch, startStallMonitor } from "./stall-watch.js";
 import { WriteCoalescer } from "./write-coalescer.js";
 import { WsSession, type WsSessionLimits } from "./ws-session.js";
 
@@ -25,6 +26,8 @@ export interface WsGatewayOptions {
     readonly maxClientFrameBytes: number;
     /** Frames merged into one socket write per turn; 0 turns merging off. */
     readonly maxFramesPerWrite: number;
+    /** Every session is pinged this often; 0 sends no pings. */
+    readonly clientPingIntervalMs: number;
   };
   readonly logger: Logger;
   /** Told of every session that opens or closes, for WatchEvents. */
@@ -50,6 +53,7 @@ export class WsGateway {
   readonly #log: Logger;
   #nextSessionNumber = 1;
   readonly #coalescer: WriteCoalescer | undefined;
+  readonly #stopPinging: () => void;
 
   constructor(options: WsGatewayOptions) {
     this.#options = options;
@@ -62,6 +66,11 @@ export class WsGateway {
       perMessageDeflate: false,
       handleProtocols: (offered) => pickSubprotocol(offered) ?? false,
     });
+    const pingMs = options.limits.clientPingIntervalMs;
+    this.#stopPinging =
+      pingMs > 0
+        ? startStallMonitor(() => watchesOf(this.sessions), pingMs)
+        : () => {};
   }
 
   /**
@@ -124,11 +133,16 @@ export class WsGateway {
 
   /** Closes every session with 1001 and stops accepting new ones. */
   close(): void {
+    this.#stopPinging();
     for (const session of this.sessions.values()) {
       session.close(WsCloseCode.GOING_AWAY, "gateway shutting down");
     }
     this.#wss.close();
   }
+}
+
+function* watchesOf(sessions: Map<string, WsSession>): Iterable<StallWatch> {
+  for (const session of sessions.values()) yield session.watch;
 }
 
 function parseOffered(header: string | undefined): Set<string> {

@@ -26,6 +26,7 @@ import {
   checkPattern,
   checkResumeTopic,
 } from "./request-checks.js";
+import { StallWatch } from "./stall-watch.js";
 import type { WriteCoalescer } from "./write-coalescer.js";
 import { createWsSink } from "./ws-sink.js";
 
@@ -38,6 +39,8 @@ export interface WsSessionLimits {
   readonly maxSessionQueueMessages: number;
   /** What happens when the queue is full. */
   readonly slowConsumerPolicy: SlowConsumerPolicy;
+  /** A ping unanswered this long marks the client stalled. */
+  readonly stallTimeoutMs: number;
 }
 
 /** What a session is built with. */
@@ -61,6 +64,8 @@ export interface WsSessionStats {
   gaps: number;
   /** Reset notices written, live and replayed. */
   resets: number;
+  /** Times a ping went unanswered for `stallTimeoutMs`. */
+  stalls: number;
 }
 
 /**
@@ -87,7 +92,14 @@ export class WsSession implements Recipient {
     replayed: 0,
     gaps: 0,
     resets: 0,
+    stalls: 0,
   };
+
+  /**
+   * Pings and pongs. While `watch.stalled` the session queues everything,
+   * where its policy bounds the backlog; the gateway drives the pings.
+   */
+  readonly watch: StallWatch;
 
   readonly #socket: WebSocket;
   readonly #wire: WsProtocol;
@@ -112,12 +124,20 @@ export class WsSession implements Recipient {
     this.#limits = options.limits;
 
     this.#log = options.logger.child({ client: id });
+    this.watch = new StallWatch(socket, options.limits.stallTimeoutMs, {
+      stalled: (reason) => this.#onStall(reason),
+      resumed: () => {
+        this.#log.info({ ...this.delivery }, "stalled client reads again");
+        this.#queue.drain();
+      },
+    });
 
     const sink = createWsSink({
       socket,
       wire: this.#wire,
       rawSocket: options.rawSocket,
       coalescer: options.coalescer,
+      stalled: () => this.watch.stalled,
       drain: () => this.#queue.drain(),
       overflow: (reason) => this.close(WsCloseCode.POLICY_VIOLATION, reason),
     });
@@ -158,6 +178,15 @@ export class WsSession implements Recipient {
       this.#log.info({ code, reason }, "closing client session");
     }
     this.#socket.close(code, reason);
+  }
+
+  #onStall(reason: string): void {
+    this.stats.stalls++;
+    if (this.#limits.slowConsumerPolicy === "disconnect") {
+      this.close(WsCloseCode.POLICY_VIOLATION, reason);
+      return;
+    }
+    this.#log.info({ reason, ...this.delivery }, "client stalled");
   }
 
   #onFrame(data: RawData, isBinary: boolean): void {

@@ -17,6 +17,8 @@ export interface WsSinkParts {
   readonly wire: WsProtocol;
   readonly rawSocket: Duplex | undefined;
   readonly coalescer: WriteCoalescer | undefined;
+  /** True while the client answers no ping: queue, do not write. */
+  readonly stalled: () => boolean;
   /** Writes what the session queued; called when the socket flushed. */
   readonly drain: () => void;
   /** Closes the session when its queue overflows with `disconnect`. */
@@ -25,7 +27,7 @@ export interface WsSinkParts {
 
 /** A session queue's view of one WebSocket. */
 export function createWsSink(parts: WsSinkParts): QueueSink {
-  const { socket, wire, rawSocket, coalescer, drain } = parts;
+  const { socket, wire, rawSocket, coalescer, stalled, drain } = parts;
   const options = { binary: wire.binary };
   const hold =
     coalescer !== undefined && rawSocket !== undefined
@@ -33,6 +35,7 @@ export function createWsSink(parts: WsSinkParts): QueueSink {
       : undefined;
   return {
     ready: () =>
+      !stalled() &&
       socket.readyState === WebSocket.OPEN &&
       socket.bufferedAmount < SOCKET_HIGH_WATER_BYTES,
     // Every write asks to be told when it is flushed. Asking only for the
