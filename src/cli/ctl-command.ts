@@ -1,11 +1,13 @@
 import type { Command } from "commander";
 import {
+  ClientStatus as ClientStatusJson,
   type GroupStatus,
   GroupStatus as GroupStatusJson,
   ListClientsResponse,
   ListGroupsResponse,
   ListPoolsResponse,
   ListSourcesResponse,
+  ListSubscriptionsResponse,
   ListTopicsResponse,
   type PoolStatus,
   PoolStatus as PoolStatusJson,
@@ -35,6 +37,7 @@ import {
   poolsTable,
   sourceDetails,
   sourcesTable,
+  subscriptionsTable,
   topicsTable,
 } from "./ctl-tables.js";
 
@@ -68,6 +71,20 @@ export function registerCtlCommand(program: Command): void {
       }),
     );
   registerClients(ctl);
+  ctl
+    .command("subscriptions")
+    .description("held patterns with their sessions and who placed each")
+    .argument("[pattern]", "only held patterns matching it, e.g. 'trades.>'")
+    .action(
+      action(async (c, flags, pattern?: string) => {
+        const res = await unary(c, c.client.listSubscriptions, {
+          pattern: pattern ?? "",
+        });
+        print(flags, ListSubscriptionsResponse.toJSON(res), () =>
+          subscriptionsTable(res.subscriptions),
+        );
+      }),
+    );
   registerPools(ctl);
   registerBackends(ctl);
   ctl
@@ -209,6 +226,30 @@ function registerClients(ctl: Command): void {
         print(flags, {}, () => `disconnected client ${id}`);
       }),
     );
+  for (const verb of ["subscribe", "unsubscribe"] as const) {
+    clients
+      .command(verb)
+      .argument("<id>", "the session id, from `clients list`")
+      .argument("<patterns...>", "topics or patterns, e.g. 'trades.*'")
+      .description(
+        verb === "subscribe"
+          ? "subscribe a client as if it had asked"
+          : "remove patterns from a client",
+      )
+      .action(
+        action(async (c, flags, clientId: string, patterns: string[]) => {
+          const method =
+            verb === "subscribe"
+              ? c.client.subscribeClient
+              : c.client.unsubscribeClient;
+          const { client } = await unary(c, method, { clientId, patterns });
+          if (client === undefined) return;
+          print(flags, ClientStatusJson.toJSON(client), () =>
+            clientsTable([client]),
+          );
+        }),
+      );
+  }
 }
 
 function registerPools(ctl: Command): void {

@@ -6,11 +6,13 @@ import {
   type GroupStatus,
   type Origin,
   originToJSON,
+  type PatternSubscriptions,
   type PoolStatus,
   type SourceHealth,
   SourceState,
   type SourceStatus,
   sourceStateToJSON,
+  subscriptionOriginToJSON,
   type TopicStatus,
   type Transport,
   transportToJSON,
@@ -158,6 +160,23 @@ export function clientsTable(clients: readonly ClientStatus[]): string {
 }
 
 /** One line of `events`: time, kind, then what happened. */
+/** One row per session on a held pattern: PATTERN CLIENT TRANSPORT ORIGIN. */
+export function subscriptionsTable(
+  subscriptions: readonly PatternSubscriptions[],
+): string {
+  const rows = subscriptions.flatMap((s) =>
+    s.subscribers.map((sub) => [
+      s.pattern,
+      sub.clientId,
+      transportName(sub.transport),
+      subscriptionOriginToJSON(sub.origin)
+        .replace("SUBSCRIPTION_ORIGIN_", "")
+        .toLowerCase(),
+    ]),
+  );
+  return formatTable(["PATTERN", "CLIENT", "TRANSPORT", "ORIGIN"], rows);
+}
+
 export function eventLine(response: WatchEventsResponse): string {
   return `${iso(response.timeMs)}  ${describeEvent(response.event)}`;
 }

@@ -54,6 +54,26 @@ export interface GatewayControl {
   listClients(): ClientView[];
   /** Closes one client's session with `reason`; NOT_FOUND. */
   disconnectClient(id: string, reason: string): void;
+  /**
+   * Subscribes a connected client to `patterns` as if it had asked: a
+   * WebSocket client gets the `subscribed` frame (empty id), a gRPC one
+   * just starts receiving. Patterns it holds already keep their origin.
+   * INVALID_ARGUMENT (field `patterns[i]`, or `patterns` when empty),
+   * NOT_FOUND, RESOURCE_EXHAUSTED past the per-session limit.
+   */
+  subscribeClient(id: string, patterns: readonly string[]): ClientView;
+  /**
+   * Removes `patterns` from a client, whoever placed them; patterns it
+   * does not hold are not an error. A WebSocket client gets the
+   * `unsubscribed` frame. INVALID_ARGUMENT as above, NOT_FOUND.
+   */
+  unsubscribeClient(id: string, patterns: readonly string[]): ClientView;
+  /**
+   * Every pattern some session holds, sorted, with the sessions on it.
+   * With `pattern`, only the held patterns it matches token by token (a
+   * wildcard in a held pattern is matched as a plain token); INVALID_ARGUMENT.
+   */
+  listSubscriptions(pattern?: string): SubscriptionView[];
 
   /**
    * Adds a proxy pool from a config-file-shaped object (`pools[]` entry)
@@ -155,6 +175,23 @@ export interface ClientView {
   readonly protocol: string;
 }
 
+/** Who placed a client's pattern: the client itself or the control plane. */
+export type SubscriptionOrigin = "client" | "control";
+
+/** One session holding a pattern. */
+export interface SubscriberView {
+  readonly client: string;
+  readonly transport: Transport;
+  readonly origin: SubscriptionOrigin;
+}
+
+/** One pattern held by at least one session. */
+export interface SubscriptionView {
+  readonly pattern: string;
+  /** Sorted by client id. */
+  readonly sessions: readonly SubscriberView[];
+}
+
 /** What WatchEvents streams; `at` is ms since the Unix epoch. */
 export type GatewayEvent =
   | {
@@ -201,7 +238,8 @@ export type ControlErrorCode =
   | "INVALID_ARGUMENT"
   | "NOT_FOUND"
   | "ALREADY_EXISTS"
-  | "FAILED_PRECONDITION";
+  | "FAILED_PRECONDITION"
+  | "RESOURCE_EXHAUSTED";
 
 /** One thing wrong with a request, located by its field path. */
 export interface ControlProblem {

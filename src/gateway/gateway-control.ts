@@ -11,6 +11,7 @@ import { PipelineError } from "../pipeline/index.js";
 import type { PoolView, ProxyGateway } from "../proxy/index.js";
 import type { StateFile, StateOverlay } from "../state/index.js";
 import { TopicError, validatePattern } from "../topics/index.js";
+import { ClientControl } from "./client-control.js";
 import {
   type ClientView,
   ControlError,
@@ -19,6 +20,7 @@ import {
   type GatewayEvent,
   type GroupView,
   type SourceView,
+  type SubscriptionView,
   type TopicView,
 } from "./control-api.js";
 import { PoolControl } from "./pool-control.js";
@@ -36,6 +38,7 @@ export class ControlLayer implements GatewayControl {
   readonly #views: GatewayViews;
   readonly #state: StateFile | undefined;
   readonly #pools: PoolControl;
+  readonly #clients: ClientControl;
   #overlay: StateOverlay;
   /** Serialises changes so each one sees the result of the one before. */
   #queue: Promise<unknown> = Promise.resolve();
@@ -53,6 +56,7 @@ export class ControlLayer implements GatewayControl {
     this.#state = options.state;
     this.#overlay = options.overlay;
     this.#pools = new PoolControl(options.proxy);
+    this.#clients = new ClientControl(options.views);
   }
 
   addSource(raw: unknown): Promise<SourceView> {
@@ -227,13 +231,23 @@ export class ControlLayer implements GatewayControl {
   }
 
   listClients(): ClientView[] {
-    return this.#views.clients();
+    return this.#clients.listClients();
   }
 
   disconnectClient(id: string, reason: string): void {
-    if (!this.#views.disconnect(id, reason)) {
-      throw new ControlError("NOT_FOUND", `no client "${id}"`);
-    }
+    this.#clients.disconnectClient(id, reason);
+  }
+
+  subscribeClient(id: string, patterns: readonly string[]): ClientView {
+    return this.#clients.subscribeClient(id, patterns);
+  }
+
+  unsubscribeClient(id: string, patterns: readonly string[]): ClientView {
+    return this.#clients.unsubscribeClient(id, patterns);
+  }
+
+  listSubscriptions(pattern?: string): SubscriptionView[] {
+    return this.#clients.listSubscriptions(pattern);
   }
 
   // Pool changes are not persisted (see PoolControl); they still queue

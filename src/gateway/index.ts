@@ -10,6 +10,9 @@ export type {
   Origin,
   SourceCounters,
   SourceView,
+  SubscriberView,
+  SubscriptionOrigin,
+  SubscriptionView,
   TopicView,
   Transport,
 } from "./control-api.js";

@@ -2,12 +2,15 @@ import { status } from "@grpc/grpc-js";
 import type { StreamService } from "../serve/grpc/index.js";
 import type { Fanout } from "../serve/index.js";
 import type { WsGateway } from "../serve/ws/index.js";
-import type { TopicGraph } from "../topics/index.js";
+import { matchesPattern, type TopicGraph } from "../topics/index.js";
 import type {
   ClientView,
   GroupMemberView,
   GroupView,
   SourceView,
+  SubscriberView,
+  SubscriptionOrigin,
+  SubscriptionView,
   TopicView,
   Transport,
 } from "./control-api.js";
@@ -116,9 +119,43 @@ export class GatewayViews {
     const grpc = [...this.#streams.sessions.values()].map((session) =>
       clientView(session, "grpc", ""),
     );
-    return [...ws, ...grpc].sort((a, b) =>
-      a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
-    );
+    return [...ws, ...grpc].sort((a, b) => compareIds(a.id, b.id));
+  }
+
+  /** A connected client's session, either transport, with its transport. */
+  session(
+    id: string,
+  ): { session: ControlledSession; transport: Transport } | undefined {
+    const stream = this.#streams.sessions.get(id);
+    if (stream !== undefined) return { session: stream, transport: "grpc" };
+    const ws = this.#ws.sessions.get(id);
+    return ws && { session: ws, transport: "websocket" };
+  }
+
+  /** The client as ListClients shows it; undefined once it is gone. */
+  client(id: string): ClientView | undefined {
+    return this.clients().find((c) => c.id === id);
+  }
+
+  /** Held patterns that `filter` matches (all without one), sorted. */
+  subscriptions(filter: string | undefined): SubscriptionView[] {
+    const byPattern = new Map<string, SubscriberView[]>();
+    const note = (session: ControlledSession, transport: Transport) => {
+      for (const [pattern, origin] of session.origins) {
+        if (filter !== undefined && !matchesPattern(filter, pattern)) continue;
+        const list = byPattern.get(pattern) ?? [];
+        list.push({ client: session.id, transport, origin });
+        byPattern.set(pattern, list);
+      }
+    };
+    for (const s of this.#ws.sessions.values()) note(s, "websocket");
+    for (const s of this.#streams.sessions.values()) note(s, "grpc");
+    return [...byPattern]
+      .sort(([a], [b]) => compareIds(a, b))
+      .map(([pattern, sessions]) => ({
+        pattern,
+        sessions: sessions.sort((a, b) => compareIds(a.client, b.client)),
+      }));
   }
 
   /** Closes a client's session; false when there is no such client. */
@@ -150,6 +187,21 @@ interface ClientSession {
   /** Gap notices passed on from the topic (upstream, history). */
   readonly stats: { readonly gaps: number };
   readonly connectedAt: number;
+}
+
+/** A session the control plane may subscribe and unsubscribe. */
+export interface ControlledSession extends ClientSession {
+  /** Who placed each held pattern. */
+  readonly origins: ReadonlyMap<string, SubscriptionOrigin>;
+  readonly maxSubscriptions: number;
+  /** Adds checked patterns; tells the client where its protocol can. */
+  controlSubscribe(patterns: readonly string[]): void;
+  /** Drops patterns; tells the client where its protocol can. */
+  controlUnsubscribe(patterns: readonly string[]): void;
+}
+
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function clientView(

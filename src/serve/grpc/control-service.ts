@@ -20,7 +20,11 @@ import {
   poolViewToProto,
 } from "./pool-mapping.js";
 import { sourceToConfig, sourceViewToProto } from "./source-mapping.js";
-import { clientViewToProto, topicViewToProto } from "./view-mapping.js";
+import {
+  clientViewToProto,
+  subscriptionViewToProto,
+  topicViewToProto,
+} from "./view-mapping.js";
 import { createWatchEvents, type WatchRegistry } from "./watch-events.js";
 
 /** The handler keys of the RPCs that change the gateway (admin only). */
@@ -34,6 +38,8 @@ export const MUTATING_RPCS: ReadonlySet<string> = new Set([
   "removeGroup",
   "failover",
   "disconnectClient",
+  "subscribeClient",
+  "unsubscribeClient",
   "addPool",
   "removePool",
   "addBackend",
@@ -142,6 +148,21 @@ export function createControlService(
       const reason = req.reason === "" ? DEFAULT_DISCONNECT_REASON : req.reason;
       control.disconnectClient(req.id, reason);
       return {};
+    }),
+    subscribeClient: unary(REQUEST, (req) => {
+      requireFields({ client_id: req.clientId });
+      const view = control.subscribeClient(req.clientId, req.patterns);
+      return { client: clientViewToProto(view) };
+    }),
+    unsubscribeClient: unary(REQUEST, (req) => {
+      requireFields({ client_id: req.clientId });
+      const view = control.unsubscribeClient(req.clientId, req.patterns);
+      return { client: clientViewToProto(view) };
+    }),
+    listSubscriptions: unary(PATTERN, (req) => {
+      const pattern = req.pattern === "" ? undefined : req.pattern;
+      const views = control.listSubscriptions(pattern);
+      return { subscriptions: views.map(subscriptionViewToProto) };
     }),
     addPool: unary(POOL, async (req) => {
       const view = await control.addPool(poolToConfig(requirePool(req)));

@@ -91,7 +91,9 @@ export class StreamSession implements Recipient {
   readonly id: string;
   readonly remoteAddress: string;
   readonly connectedAt = Date.now();
-  readonly patterns: ReadonlySet<string>;
+  readonly #patterns: Set<string>;
+  /** Who placed each pattern: the Subscribe call or the control plane. */
+  readonly origins = new Map<string, "client" | "control">();
   /** Events per response at most. */
   readonly maxBatch: number;
   readonly stats: StreamSessionStats = {
@@ -123,7 +125,8 @@ export class StreamSession implements Recipient {
   ) {
     this.id = id;
     this.remoteAddress = call.getPeer();
-    this.patterns = new Set(subscription.patterns);
+    this.#patterns = new Set(subscription.patterns);
+    for (const pattern of this.#patterns) this.origins.set(pattern, "client");
     this.maxBatch = subscription.maxBatch;
     this.#call = call;
     this.#subscription = subscription;
@@ -148,6 +151,41 @@ export class StreamSession implements Recipient {
   /** Messages accepted, delivered, dropped and queued for this caller. */
   get delivery(): Readonly<SessionQueueStats> {
     return this.#queue.stats;
+  }
+
+  /** The patterns the call receives now. */
+  get patterns(): ReadonlySet<string> {
+    return this.#patterns;
+  }
+
+  /** Patterns the session may hold at once. */
+  get maxSubscriptions(): number {
+    return this.#options.limits.maxSubscriptionsPerSession;
+  }
+
+  /**
+   * Adds patterns for the control plane, which has checked them and the
+   * limit. stream.proto has no reply event, so the caller just starts
+   * receiving the matching topics; there is no resume.
+   */
+  controlSubscribe(patterns: readonly string[]): void {
+    if (this.#ended) return;
+    for (const pattern of patterns) {
+      if (this.#patterns.has(pattern)) continue;
+      this.#patterns.add(pattern);
+      this.origins.set(pattern, "control");
+      this.#options.fanout.index.add(pattern, this);
+    }
+  }
+
+  /** Drops patterns for the control plane; the caller stops receiving. */
+  controlUnsubscribe(patterns: readonly string[]): void {
+    if (this.#ended) return;
+    for (const pattern of patterns) {
+      if (!this.#patterns.delete(pattern)) continue;
+      this.origins.delete(pattern);
+      this.#options.fanout.index.remove(pattern, this);
+    }
   }
 
   /** True once the call has ended or is ending. */

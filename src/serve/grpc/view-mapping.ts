@@ -2,12 +2,16 @@ import type {
   Change,
   ClientView,
   GatewayEvent,
+  SubscriptionOrigin,
+  SubscriptionView,
   TopicView,
   Transport,
 } from "../../gateway/index.js";
 import {
   type ClientStatus,
+  type PatternSubscriptions,
   Change as ProtoChange,
+  SubscriptionOrigin as ProtoOrigin,
   Transport as ProtoTransport,
   type TopicStatus,
   type WatchEventsResponse,
@@ -18,6 +22,25 @@ const TRANSPORTS: Record<Transport, ProtoTransport> = {
   websocket: ProtoTransport.TRANSPORT_WEBSOCKET,
   grpc: ProtoTransport.TRANSPORT_GRPC,
 };
+
+const ORIGINS: Record<SubscriptionOrigin, ProtoOrigin> = {
+  client: ProtoOrigin.SUBSCRIPTION_ORIGIN_CLIENT,
+  control: ProtoOrigin.SUBSCRIPTION_ORIGIN_CONTROL,
+};
+
+/** One held pattern and its sessions as the proto message. */
+export function subscriptionViewToProto(
+  view: SubscriptionView,
+): PatternSubscriptions {
+  return {
+    pattern: view.pattern,
+    subscribers: view.sessions.map((s) => ({
+      clientId: s.client,
+      transport: TRANSPORTS[s.transport],
+      origin: ORIGINS[s.origin],
+    })),
+  };
+}
 
 const CHANGES: Record<Change, ProtoChange> = {
   added: ProtoChange.CHANGE_ADDED,

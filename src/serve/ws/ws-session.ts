@@ -30,6 +30,9 @@ import { StallWatch } from "./stall-watch.js";
 import type { WriteCoalescer } from "./write-coalescer.js";
 import { createWsSink } from "./ws-sink.js";
 
+/** Who placed a pattern: the client itself or the control plane. */
+export type WsSubscriptionOrigin = "client" | "control";
+
 /** Limits a session enforces; see `limits` in the config. */
 export interface WsSessionLimits {
   readonly maxSubscriptionsPerSession: number;
@@ -86,6 +89,8 @@ export class WsSession implements Recipient {
   /** The negotiated subprotocol; the JSON one when none was asked for. */
   readonly protocol: string;
   readonly patterns = new Set<string>();
+  /** Who placed each of `patterns`; the first to place it keeps it. */
+  readonly origins = new Map<string, WsSubscriptionOrigin>();
   readonly stats: WsSessionStats = {
     requests: 0,
     errors: 0,
@@ -172,6 +177,28 @@ export class WsSession implements Recipient {
     this.#queue.push(notice);
   }
 
+  /** Patterns the session may hold at once. */
+  get maxSubscriptions(): number {
+    return this.#limits.maxSubscriptionsPerSession;
+  }
+
+  /**
+   * Subscribes the session for the control plane, which has checked the
+   * patterns and the limit, and sends the client the `subscribed` frame
+   * it would have had for asking, with an empty id. No resume: the client
+   * named no resume points.
+   */
+  controlSubscribe(patterns: readonly string[]): void {
+    this.#hold(patterns, "control");
+    this.#reply({ type: "subscribed", id: "", topics: patterns });
+  }
+
+  /** Unsubscribes for the control plane, whoever placed the patterns. */
+  controlUnsubscribe(patterns: readonly string[]): void {
+    this.#release(patterns);
+    this.#reply({ type: "unsubscribed", id: "", topics: patterns });
+  }
+
   /** Closes the session; its subscriptions go when the socket closes. */
   close(code: number, reason: string): void {
     if (this.#socket.readyState === WebSocket.OPEN) {
@@ -240,10 +267,7 @@ export class WsSession implements Recipient {
       );
     }
 
-    for (const pattern of unique) {
-      this.patterns.add(pattern);
-      this.#fanout.index.add(pattern, this);
-    }
+    this.#hold([...unique], "client");
     const { id, topics } = request;
     this.#reply({ type: "subscribed", id, topics });
     // Same synchronous turn as the index change above: no message can be
@@ -268,13 +292,29 @@ export class WsSession implements Recipient {
     }
     // Unsubscribing from a pattern not held is not an error: the reply
     // lists the patterns the session no longer holds, as asked.
-    for (const pattern of request.topics) {
+    this.#release(request.topics);
+    const { id, topics } = request;
+    this.#reply({ type: "unsubscribed", id, topics });
+  }
+
+  /** Adds the patterns not held yet to the index, noting their origin. */
+  #hold(patterns: readonly string[], origin: WsSubscriptionOrigin): void {
+    for (const pattern of patterns) {
+      if (this.patterns.has(pattern)) continue;
+      this.patterns.add(pattern);
+      this.origins.set(pattern, origin);
+      this.#fanout.index.add(pattern, this);
+    }
+  }
+
+  /** Drops the patterns held; the others are not an error. */
+  #release(patterns: readonly string[]): void {
+    for (const pattern of patterns) {
       if (this.patterns.delete(pattern)) {
+        this.origins.delete(pattern);
         this.#fanout.index.remove(pattern, this);
       }
     }
-    const { id, topics } = request;
-    this.#reply({ type: "unsubscribed", id, topics });
   }
 
   #onClose(code: number, reason: Buffer): void {
@@ -282,6 +322,7 @@ export class WsSession implements Recipient {
       this.#fanout.index.remove(pattern, this);
     }
     this.patterns.clear();
+    this.origins.clear();
     this.#queue.clear();
     this.#log.info(
       { code, reason: reason.toString(), ...this.stats, ...this.delivery },

@@ -14,6 +14,7 @@ import {
   type GatewayEvent,
   type GroupView,
   type SourceView,
+  type SubscriptionView,
   type TopicView,
 } from "../../../src/gateway/index.js";
 import {
@@ -38,6 +39,7 @@ export class MemoryControl implements GatewayControl {
   readonly groups = new Map<string, GroupView>();
   topics: TopicView[] = [];
   clients: ClientView[] = [];
+  subscriptions: SubscriptionView[] = [];
   /** The raw objects addSource, updateSource and setGroup received. */
   readonly received: unknown[] = [];
   readonly disconnected: { id: string; reason: string }[] = [];
@@ -172,6 +174,46 @@ export class MemoryControl implements GatewayControl {
       throw new ControlError("NOT_FOUND", `no client ${id}`);
     }
     this.disconnected.push({ id, reason });
+  }
+
+  subscribeClient(id: string, patterns: readonly string[]): ClientView {
+    const client = this.#client(id, patterns);
+    const held = new Set([...client.subscriptions, ...patterns]);
+    return this.#putClient({ ...client, subscriptions: [...held].sort() });
+  }
+
+  unsubscribeClient(id: string, patterns: readonly string[]): ClientView {
+    const client = this.#client(id, patterns);
+    const subscriptions = client.subscriptions.filter(
+      (p) => !patterns.includes(p),
+    );
+    return this.#putClient({ ...client, subscriptions });
+  }
+
+  listSubscriptions(pattern?: string): SubscriptionView[] {
+    return this.subscriptions.filter(
+      (s) => pattern === undefined || matches(pattern, s.pattern),
+    );
+  }
+
+  /** The client, after the checks the gateway makes on a pattern list. */
+  #client(id: string, patterns: readonly string[]): ClientView {
+    const bad = patterns.findIndex((p) => p === "" || p.includes(" "));
+    if (bad >= 0) {
+      throw ControlError.invalid([
+        { field: `patterns[${bad}]`, message: "not a pattern" },
+      ]);
+    }
+    const client = this.clients.find((c) => c.id === id);
+    if (client === undefined) {
+      throw new ControlError("NOT_FOUND", `no client ${id}`);
+    }
+    return client;
+  }
+
+  #putClient(client: ClientView): ClientView {
+    this.clients = this.clients.map((c) => (c.id === client.id ? client : c));
+    return client;
   }
 
   async addPool(raw: unknown): Promise<PoolView> {
