@@ -18,6 +18,20 @@ import type {
 import { loadAverage, sourceAddresses, split } from "./run-system.js";
 import { atLeast, atMost, type Section } from "./section.js";
 
+/** The columns of this scenario's table. */
+const CAPACITY_COLUMNS = [
+  "system",
+  "connected",
+  "connect s",
+  "RSS/conn",
+  "idle CPU",
+  "reconnected",
+  "last back after",
+  "heap before churn",
+  "heap after",
+  "notes",
+];
+
 const STARTUP_MS = 15_000;
 /** Closed sessions finish their timers before the heap is read again. */
 const SETTLE_MS = 2000;
@@ -188,7 +202,7 @@ function section(plan: Plan, rows: readonly CapacityRow[]): Section {
       `${churnClients} clients close and reconnect evenly over ` +
       `${churnMs / 1000} s; heap after gc, ${SETTLE_MS / 1000} s after the churn.`,
     "",
-    "| system | connected | connect s | RSS/conn | idle CPU | reconnected | last back after | heap before churn | heap after | notes |",
+    `| ${CAPACITY_COLUMNS.join(" | ")} |`,
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
   ];
   for (const r of rows) {

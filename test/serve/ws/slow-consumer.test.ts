@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import type { Socket } from "node:net";
 import { afterEach, describe, it } from "node:test";
-import { type Frame, TestClient } from "../../support/client.js";
+import { TestClient } from "../../support/client.js";
 import {
   FAST_RECONNECT,
   type RunningGateway,
@@ -9,6 +8,7 @@ import {
 } from "../../support/gateway.js";
 import { TestUpstream } from "../../support/upstream.js";
 import { waitFor } from "../../support/wait-for.js";
+import { coverage, underlying } from "./received.js";
 
 /**
  * Enough data that a client which stops reading fills the kernel's socket
@@ -18,24 +18,6 @@ const MESSAGES = 1500;
 const PAYLOAD = "x".repeat(16 * 1024);
 const KEYS = ["k0", "k1", "k2"];
 const CHUNK = 25;
-
-function underlying(client: TestClient): Socket {
-  return (client.socket as unknown as { _socket: Socket })._socket;
-}
-
-/** Every seq 1..n covered once by a message or a gap, in order. */
-function coverage(frames: Frame[]): number[] {
-  const seqs: number[] = [];
-  for (const frame of frames) {
-    if (frame.type === "message") seqs.push(frame.seq as number);
-    if (frame.type === "gap") {
-      for (let n = frame.fromSeq as number; n <= (frame.toSeq as number); n++) {
-        seqs.push(n);
-      }
-    }
-  }
-  return seqs;
-}
 
 describe("a client that stops reading", () => {
   const upstream = new TestUpstream();

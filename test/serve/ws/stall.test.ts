@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import type { Socket } from "node:net";
 import { afterEach, describe, it } from "node:test";
 import { parseConfig } from "../../../src/config/index.js";
 import type { WsSession } from "../../../src/serve/ws/index.js";
-import { type Frame, TestClient } from "../../support/client.js";
+import { TestClient } from "../../support/client.js";
 import {
   FAST_RECONNECT,
   type RunningGateway,
@@ -11,6 +10,7 @@ import {
 } from "../../support/gateway.js";
 import { TestUpstream } from "../../support/upstream.js";
 import { waitFor } from "../../support/wait-for.js";
+import { coverage, underlying } from "./received.js";
 
 /**
  * A low rate of small messages: the kernel's socket buffers would absorb
@@ -19,24 +19,6 @@ import { waitFor } from "../../support/wait-for.js";
 const PING_MS = 100;
 const STALL_MS = 300;
 const GAP_MS = 5;
-
-function underlying(client: TestClient): Socket {
-  return (client.socket as unknown as { _socket: Socket })._socket;
-}
-
-/** Every seq covered by a message or a gap, in the order received. */
-function coverage(frames: Frame[]): number[] {
-  const seqs: number[] = [];
-  for (const frame of frames) {
-    if (frame.type === "message") seqs.push(frame.seq as number);
-    if (frame.type === "gap") {
-      for (let n = frame.fromSeq as number; n <= (frame.toSeq as number); n++) {
-        seqs.push(n);
-      }
-    }
-  }
-  return seqs;
-}
 
 function oneTo(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i + 1);
