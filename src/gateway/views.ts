@@ -47,8 +47,8 @@ export class GatewayViews {
     for (const [id, runtime] of this.#topology.sources) {
       yield [`source:${id}`, runtime.translator.stats.frames];
     }
-    for (const topic of this.#graph.list()) {
-      yield [`topic:${topic.topic}`, topic.messages];
+    for (const [topic, messages] of this.#graph.messageCounts()) {
+      yield [`topic:${topic}`, messages];
     }
   }
 
