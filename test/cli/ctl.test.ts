@@ -3,13 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { parseConfig } from "../../src/config/index.js";
+import type { GrpcServer } from "../../src/serve/grpc/index.js";
 import {
-  createGrpcServer,
-  type GrpcServer,
-} from "../../src/serve/grpc/index.js";
-import { createSilentLogger } from "../../src/telemetry/index.js";
-import { MemoryControl } from "../serve/grpc/memory-control.js";
+  type MemoryControl,
+  serveMemoryControl,
+} from "../serve/grpc/memory-control.js";
 import { CliProcess } from "../support/cli-process.js";
 import { waitFor } from "../support/wait-for.js";
 
@@ -41,17 +39,11 @@ describe("tributary ctl", () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "tributary-ctl-"));
-    control = new MemoryControl();
-    const auth = parseConfig({
-      auth: { control: { tokens: [{ token: TOKEN, role: "admin" }] } },
-    }).auth;
-    server = createGrpcServer({
-      control,
-      config: { host: "127.0.0.1", grpcPort: 0 },
-      auth,
-      logger: createSilentLogger(),
-    });
-    addr = `127.0.0.1:${await server.start()}`;
+    let port: number;
+    ({ control, server, port } = await serveMemoryControl([
+      { token: TOKEN, role: "admin" },
+    ]));
+    addr = `127.0.0.1:${port}`;
   });
   after(async () => {
     await Promise.all(running.map((cli) => cli.kill()));

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { status } from "@grpc/grpc-js";
-import { parseConfig } from "../../../src/config/index.js";
 import {
   type ControlServiceClient,
   Origin,
@@ -9,13 +8,13 @@ import {
   SourceState,
   Transport,
 } from "../../../src/gen/tributary/v1/control.js";
-import {
-  createGrpcServer,
-  type GrpcServer,
-} from "../../../src/serve/grpc/index.js";
-import { createSilentLogger } from "../../../src/telemetry/index.js";
+import type { GrpcServer } from "../../../src/serve/grpc/index.js";
 import { call, controlClient, failure } from "./grpc-test-client.js";
-import { BROKEN_ID, MemoryControl } from "./memory-control.js";
+import {
+  BROKEN_ID,
+  type MemoryControl,
+  serveMemoryControl,
+} from "./memory-control.js";
 
 const CODEC = { format: "json", topic: "trades.{/symbol}" };
 
@@ -38,14 +37,9 @@ describe("ControlService", () => {
   let client: ControlServiceClient;
 
   before(async () => {
-    control = new MemoryControl();
-    server = createGrpcServer({
-      control,
-      config: { host: "127.0.0.1", grpcPort: 0 },
-      auth: parseConfig({}).auth,
-      logger: createSilentLogger(),
-    });
-    client = controlClient(await server.start());
+    let port: number;
+    ({ control, server, port } = await serveMemoryControl());
+    client = controlClient(port);
   });
   after(async () => {
     client.close();

@@ -4,6 +4,7 @@ import {
   formatPath,
   type GroupConfig,
   groupSchema,
+  parseConfig,
   type SourceConfig,
   sourceSchema,
 } from "../../../src/config/index.js";
@@ -24,7 +25,12 @@ import {
   type PoolView,
   poolSchema,
 } from "../../../src/proxy/index.js";
+import {
+  createGrpcServer,
+  type GrpcServer,
+} from "../../../src/serve/grpc/index.js";
 import type { SourceHealth } from "../../../src/sources/index.js";
+import { createSilentLogger } from "../../../src/telemetry/index.js";
 
 /** A source id whose operations throw a plain Error (a gateway bug). */
 export const BROKEN_ID = "broken";
@@ -366,4 +372,23 @@ function matches(pattern: string, topic: string): boolean {
     if (want[i] !== "*" && want[i] !== have[i]) return false;
   }
   return want.length === have.length;
+}
+
+/**
+ * A real gRPC server on a free loopback port serving a fresh
+ * MemoryControl, with `tokens` as `auth.control.tokens`.
+ */
+export async function serveMemoryControl(tokens: unknown[] = []): Promise<{
+  control: MemoryControl;
+  server: GrpcServer;
+  port: number;
+}> {
+  const control = new MemoryControl();
+  const server = createGrpcServer({
+    control,
+    config: { host: "127.0.0.1", grpcPort: 0 },
+    auth: parseConfig({ auth: { control: { tokens } } }).auth,
+    logger: createSilentLogger(),
+  });
+  return { control, server, port: await server.start() };
 }

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type ServiceError, status } from "@grpc/grpc-js";
-import { parseConfig } from "../../../src/config/index.js";
 import {
   Change,
   type ControlServiceClient,
@@ -10,14 +9,12 @@ import {
   type WatchEventsResponse,
 } from "../../../src/gen/tributary/v1/control.js";
 import {
-  createGrpcServer,
   type GrpcServer,
   MAX_PENDING_EVENTS,
 } from "../../../src/serve/grpc/index.js";
-import { createSilentLogger } from "../../../src/telemetry/index.js";
 import { waitFor } from "../../support/wait-for.js";
 import { controlClient } from "./grpc-test-client.js";
-import { MemoryControl } from "./memory-control.js";
+import { type MemoryControl, serveMemoryControl } from "./memory-control.js";
 
 /** Opens a watch and resolves once the server has started it. */
 async function watch(client: ControlServiceClient) {
@@ -38,14 +35,9 @@ describe("WatchEvents", () => {
   let client: ControlServiceClient;
 
   before(async () => {
-    control = new MemoryControl();
-    server = createGrpcServer({
-      control,
-      config: { host: "127.0.0.1", grpcPort: 0 },
-      auth: parseConfig({}).auth,
-      logger: createSilentLogger(),
-    });
-    client = controlClient(await server.start());
+    let port: number;
+    ({ control, server, port } = await serveMemoryControl());
+    client = controlClient(port);
   });
   after(async () => {
     client.close();
