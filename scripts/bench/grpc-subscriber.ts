@@ -6,7 +6,6 @@
  * the same cheap way for the gateway and the bare gRPC server.
  */
 import { Client, type ClientReadableStream, credentials } from "@grpc/grpc-js";
-import * as hdr from "hdr-histogram-js";
 import { SubscribeRequest } from "../../src/gen/tributary/v1/stream.js";
 import {
   boundLifetime,
@@ -125,21 +124,11 @@ async function measure(command: MeasureCommand): Promise<SubscriberReport> {
     await sleepUntil(Math.min(command.stopAt, clockMs() + POLL_MS));
   }
   reporting = true;
-  const { lost, undelivered } = tracker.missing();
+  // gRPC subscribers read raw responses and decode no gap events.
   return {
-    type: "subscriber-report",
-    clients: tracker.clients,
-    deliveredInWindow: tracker.deliveredInWindow,
-    buckets: tracker.buckets,
-    histogram: hdr.encodeIntoCompressedBase64(tracker.histogram),
-    minLatencyMs: tracker.minLatencyMs,
-    lost,
-    undelivered,
-    duplicates: tracker.duplicates,
-    outOfOrder: tracker.outOfOrder,
+    ...tracker.report(closed > 0 ? { grpc: closed } : {}),
     gapNotices: 0,
     gapSeqs: 0,
-    closedByCode: closed > 0 ? { grpc: closed } : {},
     bytes,
     frames,
   };

@@ -5,7 +5,6 @@
  */
 
 import type { Socket } from "node:net";
-import * as hdr from "hdr-histogram-js";
 import { WebSocket } from "ws";
 import {
   boundLifetime,
@@ -254,23 +253,8 @@ async function measure(command: MeasureCommand): Promise<SubscriberReport> {
   }
   reporting = true;
 
-  const { lost, undelivered } = tracker.missing();
   return {
-    type: "subscriber-report",
-    clients: tracker.clients,
-    deliveredInWindow: tracker.deliveredInWindow,
-    buckets: tracker.buckets,
-    histogram: hdr.encodeIntoCompressedBase64(tracker.histogram),
-    minLatencyMs: tracker.minLatencyMs,
-    lost,
-    undelivered,
-    duplicates: tracker.duplicates,
-    outOfOrder: tracker.outOfOrder,
-    gapNotices: tracker.gapNotices,
-    gapSeqs: tracker.gapSeqs,
-    closedByCode,
-    bytes: tracker.bytes,
-    frames: tracker.frames,
+    ...tracker.report(closedByCode),
     slowFrames: slow.frames,
     slowGapNotices: slow.gapNotices,
     slowClosed: slow.closed,

@@ -7,6 +7,7 @@
 import * as hdr from "hdr-histogram-js";
 import { clockMs } from "./clock.js";
 import { frameKind, StampReader, topicOf } from "./frames.js";
+import type { SubscriberReport } from "./protocol.js";
 
 /** The part of a run a tracker measures. */
 export interface TrackWindow {
@@ -87,6 +88,28 @@ export class DeliveryTracker {
       }
     }
     return { lost, undelivered };
+  }
+
+  /** What this process's clients saw, as the report the runner reads. */
+  report(closedByCode: Readonly<Record<string, number>>): SubscriberReport {
+    const { lost, undelivered } = this.missing();
+    return {
+      type: "subscriber-report",
+      clients: this.clients,
+      deliveredInWindow: this.deliveredInWindow,
+      buckets: this.buckets,
+      histogram: hdr.encodeIntoCompressedBase64(this.histogram),
+      minLatencyMs: this.minLatencyMs,
+      lost,
+      undelivered,
+      duplicates: this.duplicates,
+      outOfOrder: this.outOfOrder,
+      gapNotices: this.gapNotices,
+      gapSeqs: this.gapSeqs,
+      closedByCode,
+      bytes: this.bytes,
+      frames: this.frames,
+    };
   }
 }
 
