@@ -208,6 +208,9 @@ export class Gateway {
     clearInterval(this.#servingTimer);
     this.#syncServing();
     this.#rates.stop();
+    // Subscribe calls last until the caller hangs up; ending them first
+    // keeps the gRPC server from waiting out its shutdown grace.
+    this.grpcStreams.endAll();
     await this.#grpc?.stop();
     this.ws.close();
     this.#dashboard?.close();
@@ -265,22 +268,13 @@ export class Gateway {
       );
       host = "127.0.0.1";
     }
-    const grpc = createGrpcServer({
+    this.#grpc = createGrpcServer({
       control: this.control,
       config: { ...server, host },
       auth,
       logger: this.#log,
       services: [this.grpcStreams.binding],
     });
-    // Subscribe calls last until the caller hangs up; ending them first
-    // keeps stop() from waiting out the server's shutdown grace.
-    this.#grpc = {
-      ...grpc,
-      stop: async () => {
-        this.grpcStreams.endAll();
-        await grpc.stop();
-      },
-    };
     this.#grpcPort = await this.#grpc.start();
   }
 
