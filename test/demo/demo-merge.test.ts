@@ -12,7 +12,9 @@ describe("the demo's merged stream", () => {
       logger: createSilentLogger(),
       tradesPerSecond: 100,
       alphaSkipRate: 0.2,
-      betaRestartEveryMs: 1500,
+      // Beta refuses connections for 1 s after each restart; a cycle
+      // this long leaves the gateway's backoff room to get back in.
+      betaRestartEveryMs: 3000,
     });
     try {
       const { port } = demo.gateway.address;
@@ -21,14 +23,14 @@ describe("the demo's merged stream", () => {
       const printed: Trade[] = [];
       demo.tape.onTrade((trade) => printed.push(trade));
 
-      await waitFor("two beta restarts", () => demo.beta.restarts >= 2, 10_000);
+      await waitFor("two beta restarts", () => demo.beta.restarts >= 2, 15_000);
       demo.tape.stop();
       const expected = printed.map((t) => t.tradeId);
       const received = () => new Set(client.messages().map(tradeIdOf));
       await waitFor(
         "every printed trade at the client",
         () => expected.every((id) => received().has(id)),
-        10_000,
+        20_000,
       );
 
       const ids = client.messages().map(tradeIdOf);
