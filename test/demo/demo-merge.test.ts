@@ -26,10 +26,12 @@ describe("the demo's merged stream", () => {
       await waitFor("two beta restarts", () => demo.beta.restarts >= 2, 15_000);
       demo.tape.stop();
       const expected = printed.map((t) => t.tradeId);
-      const received = () => new Set(client.messages().map(tradeIdOf));
       await waitFor(
         "every printed trade at the client",
-        () => expected.every((id) => received().has(id)),
+        () => {
+          const received = new Set(client.messages().map(tradeIdOf));
+          return expected.every((id) => received.has(id));
+        },
         20_000,
       );
 
