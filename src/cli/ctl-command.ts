@@ -9,10 +9,13 @@ import {
   ListSourcesResponse,
   ListSubscriptionsResponse,
   ListTopicsResponse,
+  ListUpstreamSubscriptionsResponse,
   type PoolStatus,
   PoolStatus as PoolStatusJson,
   type SourceStatus,
   SourceStatus as SourceStatusJson,
+  SourceUpstreamSubscriptions as SourceUpstreamJson,
+  type SourceUpstreamSubscriptions,
   WatchEventsResponse,
 } from "../gen/tributary/v1/control.js";
 import {
@@ -39,6 +42,7 @@ import {
   sourcesTable,
   subscriptionsTable,
   topicsTable,
+  upstreamTable,
 } from "./ctl-tables.js";
 
 /**
@@ -85,11 +89,14 @@ export function registerCtlCommand(program: Command): void {
         );
       }),
     );
+  registerUpstream(ctl);
   registerPools(ctl);
   registerBackends(ctl);
   ctl
     .command("events")
-    .description("follow source, group and client events until Ctrl-C")
+    .description(
+      "follow source, group, client and upstream events until Ctrl-C",
+    )
     .action(
       action((c, flags) =>
         followEvents(c, (event) =>
@@ -252,6 +259,49 @@ function registerClients(ctl: Command): void {
   }
 }
 
+function registerUpstream(ctl: Command): void {
+  const upstream = ctl
+    .command("upstream")
+    .description("on-demand subscriptions the gateway holds upstream");
+  upstream
+    .command("list")
+    .argument("[source]", "only this source's")
+    .description("every upstream subscription with its state and subscribers")
+    .action(
+      action(async (c, flags, source?: string) => {
+        const res = await unary(c, c.client.listUpstreamSubscriptions, {
+          source: source ?? "",
+        });
+        print(flags, ListUpstreamSubscriptionsResponse.toJSON(res), () =>
+          upstreamTable(res.sources),
+        );
+      }),
+    );
+  upstream
+    .command("add")
+    .arguments("<source> <topic>")
+    .description("keep a topic subscribed upstream with no subscriber")
+    .action(
+      action(async (c, flags, source: string, topic: string) => {
+        const request = { source, topic };
+        const res = await unary(c, c.client.addUpstreamSubscription, request);
+        printUpstream(flags, res.source);
+      }),
+    );
+  upstream
+    .command("rm")
+    .arguments("<source> <topic>")
+    .description("end a standing upstream subscription")
+    .action(
+      action(async (c, flags, source: string, topic: string) => {
+        const request = { source, topic };
+        const method = c.client.removeUpstreamSubscription;
+        const res = await unary(c, method, request);
+        printUpstream(flags, res.source);
+      }),
+    );
+}
+
 function registerPools(ctl: Command): void {
   const pools = ctl.command("pools").description("WebSocket proxy pools");
   pools
@@ -374,4 +424,14 @@ function printGroup(flags: CtlFlags, group: GroupStatus | undefined): void {
 function printPool(flags: CtlFlags, pool: PoolStatus | undefined): void {
   if (pool === undefined) return;
   print(flags, PoolStatusJson.toJSON(pool), () => poolsTable([pool]));
+}
+
+function printUpstream(
+  flags: CtlFlags,
+  source: SourceUpstreamSubscriptions | undefined,
+): void {
+  if (source === undefined) return;
+  print(flags, SourceUpstreamJson.toJSON(source), () =>
+    upstreamTable([source]),
+  );
 }

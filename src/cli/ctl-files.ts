@@ -23,6 +23,7 @@ const SOURCE_FIELDS = new Set([
   "connectTimeoutMs",
   "reconnect",
   "codec",
+  "onDemand",
 ]);
 
 const GROUP_FIELDS = new Set([
@@ -68,6 +69,7 @@ export function readSourceFile(file: string): Source {
     connectTimeoutMs: count(file, doc, "connectTimeoutMs"),
     reconnect: reconnectOf(file, object(file, doc, "reconnect")),
     codec: object(file, doc, "codec"),
+    onDemand: object(file, doc, "onDemand"),
   };
 }
 

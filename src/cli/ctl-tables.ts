@@ -11,11 +11,16 @@ import {
   type SourceHealth,
   SourceState,
   type SourceStatus,
+  type SourceUpstreamSubscriptions,
   sourceStateToJSON,
   subscriptionOriginToJSON,
   type TopicStatus,
   type Transport,
   transportToJSON,
+  type UpstreamChange,
+  type UpstreamSubscriptionState,
+  upstreamChangeToJSON,
+  upstreamSubscriptionStateToJSON,
   type WatchEventsResponse,
 } from "../gen/tributary/v1/control.js";
 
@@ -159,7 +164,6 @@ export function clientsTable(clients: readonly ClientStatus[]): string {
   return formatTable([...headers, "SUBSCRIPTIONS"], rows);
 }
 
-/** One line of `events`: time, kind, then what happened. */
 /** One row per session on a held pattern: PATTERN CLIENT TRANSPORT ORIGIN. */
 export function subscriptionsTable(
   subscriptions: readonly PatternSubscriptions[],
@@ -177,6 +181,47 @@ export function subscriptionsTable(
   return formatTable(["PATTERN", "CLIENT", "TRANSPORT", "ORIGIN"], rows);
 }
 
+/**
+ * The table of `upstream list`, `add` and `rm`: a row per upstream
+ * subscription (a source with none gets one row with "-"). AGE is how long
+ * ago the gateway first wanted the topic, as of `now`.
+ */
+export function upstreamTable(
+  sources: readonly SourceUpstreamSubscriptions[],
+  now = Date.now(),
+): string {
+  const rows = sources.flatMap((source) => {
+    if (source.subscriptions.length === 0) return [[source.source, "-"]];
+    return source.subscriptions.map((s) => [
+      source.source,
+      s.topic,
+      upstreamStateName(s.state),
+      String(s.subscribers),
+      s.standing ? "yes" : "no",
+      age(now - s.createdAtMs),
+      s.reason,
+    ]);
+  });
+  const headers = ["SOURCE", "TOPIC", "STATE", "SUBS", "STANDING", "AGE"];
+  return formatTable([...headers, "REASON"], rows);
+}
+
+function upstreamStateName(state: UpstreamSubscriptionState): string {
+  return upstreamSubscriptionStateToJSON(state)
+    .replace("UPSTREAM_SUBSCRIPTION_STATE_", "")
+    .toLowerCase();
+}
+
+/** "42s", "5m", "3h", "2d": the largest whole unit, as kubectl shows ages. */
+function age(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86_400)}d`;
+}
+
+/** One line of `events`: time, kind, then what happened. */
 export function eventLine(response: WatchEventsResponse): string {
   return `${iso(response.timeMs)}  ${describeEvent(response.event)}`;
 }
@@ -205,6 +250,11 @@ function describeEvent(event: WatchEventsResponse["event"]): string {
       const peer = `${transportName(transport)} ${remoteAddress}`;
       return `client ${client} ${what} ${peer}${why}`;
     }
+    case "upstreamSubscription": {
+      const { source, topic, change, reason } = event.value;
+      const why = reason ? ` (${reason})` : "";
+      return `upstream ${source} ${topic} ${upstreamChangeName(change)}${why}`;
+    }
     case undefined:
       return "unknown event";
   }
@@ -212,6 +262,14 @@ function describeEvent(event: WatchEventsResponse["event"]): string {
 
 function changeName(change: Parameters<typeof changeToJSON>[0]): string {
   return changeToJSON(change).replace("CHANGE_", "").toLowerCase();
+}
+
+/** "subscribed", "limit-reached": as the gateway's own UpstreamChange. */
+function upstreamChangeName(change: UpstreamChange): string {
+  return upstreamChangeToJSON(change)
+    .replace("UPSTREAM_CHANGE_", "")
+    .toLowerCase()
+    .replaceAll("_", "-");
 }
 
 function iso(ms: number): string {

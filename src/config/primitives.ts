@@ -25,3 +25,10 @@ export const wsUrlSchema = z.string().refine(
   },
   { message: "expected a ws:// or wss:// URL" },
 );
+
+/** A frame to send upstream: a string as is, anything else as JSON. */
+export const outgoingFrameSchema = z.union([
+  z.string(),
+  z.record(z.string(), z.unknown()),
+  z.array(z.unknown()),
+]);

@@ -1,17 +1,13 @@
 import { z } from "zod";
 import { codecSchema } from "../codecs/codec-schema.js";
 import { poolSchema } from "../proxy/pool-schema.js";
-import { idSchema, wsUrlSchema } from "./primitives.js";
+import { onDemandSchema } from "../sources/on-demand-schema.js";
+import { idSchema, outgoingFrameSchema, wsUrlSchema } from "./primitives.js";
 
 const id = idSchema;
 const wsUrl = wsUrlSchema;
 
-/** A frame to send upstream: a string as is, anything else as JSON. */
-const outgoingFrame = z.union([
-  z.string(),
-  z.record(z.string(), z.unknown()),
-  z.array(z.unknown()),
-]);
+const outgoingFrame = outgoingFrameSchema;
 
 const heartbeatSchema = z.discriminatedUnion("type", [
   z.strictObject({
@@ -55,6 +51,11 @@ export const sourceSchema = z.strictObject({
     multiplier: 2,
   }),
   codec: codecSchema,
+  /**
+   * Subscriptions made on demand: rules that turn a topic some client
+   * wants into the upstream's own subscribe and unsubscribe frames.
+   */
+  onDemand: onDemandSchema.optional(),
 });
 
 const groupMember = z.union([
@@ -263,3 +264,4 @@ export type ReconnectConfig = SourceConfig["reconnect"];
 export type LimitsConfig = Config["limits"];
 export type FailbackConfig = GroupConfig["failback"];
 export type OutgoingFrame = z.infer<typeof outgoingFrame>;
+export type OnDemandConfig = z.infer<typeof onDemandSchema>;

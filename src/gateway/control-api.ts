@@ -76,6 +76,36 @@ export interface GatewayControl {
   listSubscriptions(pattern?: string): SubscriptionView[];
 
   /**
+   * The upstream subscriptions of every source with `onDemand` rules, or of
+   * one: what the gateway has asked each upstream for, with how many
+   * sessions want each topic. Sorted by source, then topic. NOT_FOUND for
+   * an unknown source, FAILED_PRECONDITION for one without `onDemand`.
+   */
+  listUpstreamSubscriptions(source?: string): SourceUpstreamView[];
+  /**
+   * Makes `topic` a standing upstream subscription of `source`: subscribed
+   * now and after every reconnect, even with no subscriber, and persisted
+   * in the state file. NOT_FOUND (the source), FAILED_PRECONDITION (it has
+   * no `onDemand` rules), INVALID_ARGUMENT (field `topic`: not a valid
+   * topic, or no rule of the source matches it), ALREADY_EXISTS (standing
+   * already), RESOURCE_EXHAUSTED (the source is at `maxSubscriptions`).
+   */
+  addStandingSubscription(
+    source: string,
+    topic: string,
+  ): Promise<SourceUpstreamView>;
+  /**
+   * Ends a standing upstream subscription, persisted. With sessions still
+   * on the topic it stays subscribed for them; otherwise it lingers and is
+   * unsubscribed like any other. NOT_FOUND (the source, or the topic is not
+   * standing there), FAILED_PRECONDITION (no `onDemand` rules).
+   */
+  removeStandingSubscription(
+    source: string,
+    topic: string,
+  ): Promise<SourceUpstreamView>;
+
+  /**
    * Adds a proxy pool from a config-file-shaped object (`pools[]` entry)
    * and serves its path at once. Not persisted: pools added here last
    * until restart. INVALID_ARGUMENT (field path relative to the pool, like
@@ -192,6 +222,53 @@ export interface SubscriptionView {
   readonly sessions: readonly SubscriberView[];
 }
 
+/**
+ * Where one upstream subscription stands: `pending` is wanted but not sent
+ * yet (the source is not connected; it goes out on connect), `subscribed`
+ * was sent on the current connection, `lingering` has no subscriber left
+ * and is unsubscribed when `onDemand.lingerMs` has passed, `rejected` was
+ * refused by the upstream (its reason in `reason`) and is not sent again
+ * until every subscriber has left.
+ */
+export type UpstreamSubscriptionState =
+  | "pending"
+  | "subscribed"
+  | "lingering"
+  | "rejected";
+
+/** One topic a source is (or is about to be) subscribed to upstream. */
+export interface UpstreamSubscriptionView {
+  readonly topic: string;
+  readonly state: UpstreamSubscriptionState;
+  /** Sessions holding the topic as an exact pattern. */
+  readonly subscribers: number;
+  /** Kept with no subscriber: from `onDemand.standing` or the control plane. */
+  readonly standing: boolean;
+  /** When the gateway first wanted it, ms since the Unix epoch. */
+  readonly createdAt: number;
+  /** When it entered its current state. */
+  readonly since: number;
+  /** With `rejected`: the upstream's reason. */
+  readonly reason?: string;
+}
+
+/** A source's upstream subscriptions. */
+export interface SourceUpstreamView {
+  readonly source: string;
+  /** `onDemand.maxSubscriptions`; undefined when there is no limit. */
+  readonly limit?: number;
+  readonly lingerMs: number;
+  /** Sorted by topic. */
+  readonly subscriptions: readonly UpstreamSubscriptionView[];
+}
+
+/** What happened to an upstream subscription, for WatchEvents. */
+export type UpstreamChange =
+  | "subscribed"
+  | "unsubscribed"
+  | "rejected"
+  | "limit-reached";
+
 /** What WatchEvents streams; `at` is ms since the Unix epoch. */
 export type GatewayEvent =
   | {
@@ -227,6 +304,19 @@ export type GatewayEvent =
       readonly transport: Transport;
       readonly connected: boolean;
       readonly remoteAddress: string;
+      readonly reason?: string;
+      readonly at: number;
+    }
+  | {
+      /**
+       * A source sent a subscribe or unsubscribe frame of an on-demand
+       * topic, the upstream rejected one (`reason` is its reason), or a
+       * topic was wanted past `maxSubscriptions` (`reason` says so).
+       */
+      readonly type: "upstream-subscription";
+      readonly source: string;
+      readonly topic: string;
+      readonly change: UpstreamChange;
       readonly reason?: string;
       readonly at: number;
     };

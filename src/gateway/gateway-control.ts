@@ -9,8 +9,9 @@ import {
 } from "../config/index.js";
 import { PipelineError } from "../pipeline/index.js";
 import type { PoolView, ProxyGateway } from "../proxy/index.js";
+import type { UpstreamSubscriptions } from "../sources/index.js";
 import type { StateFile, StateOverlay } from "../state/index.js";
-import { TopicError, validatePattern } from "../topics/index.js";
+import { TopicError, validatePattern, validateTopic } from "../topics/index.js";
 import { ClientControl } from "./client-control.js";
 import {
   type ClientView,
@@ -19,10 +20,12 @@ import {
   type GatewayControl,
   type GatewayEvent,
   type GroupView,
+  type SourceUpstreamView,
   type SourceView,
   type SubscriptionView,
   type TopicView,
 } from "./control-api.js";
+import { withStanding } from "./merge-state.js";
 import { PoolControl } from "./pool-control.js";
 import { memberIds, type Topology } from "./topology.js";
 import type { GatewayViews } from "./views.js";
@@ -79,7 +82,7 @@ export class ControlLayer implements GatewayControl {
 
   updateSource(raw: unknown): Promise<SourceView> {
     return this.#change(async () => {
-      const config = parseSource(raw);
+      const config = parseSource(withStanding(raw, this.#overlay));
       this.#requireSource(config.id);
       await this.#persist((o) => {
         o.sources[config.id] = { config: { ...config } };
@@ -111,6 +114,7 @@ export class ControlLayer implements GatewayControl {
       await this.#persist((o) => {
         o.sources[id] = { removed: true };
         o.paused = o.paused.filter((p) => p !== id);
+        delete o.standing[id];
         if (shrunk) o.groups[shrunk.id] = { config: { ...shrunk } };
       });
       if (shrunk) this.#topology.setGroup(shrunk, "control");
@@ -250,6 +254,68 @@ export class ControlLayer implements GatewayControl {
     return this.#clients.listSubscriptions(pattern);
   }
 
+  listUpstreamSubscriptions(source?: string): SourceUpstreamView[] {
+    if (source !== undefined && source !== "") {
+      return [upstreamView(source, this.#requireUpstream(source))];
+    }
+    return [...this.#topology.sources.values()]
+      .filter((runtime) => runtime.upstream !== undefined)
+      .sort((a, b) => compare(a.config.id, b.config.id))
+      .map((runtime) => upstreamView(runtime.config.id, runtime.upstream));
+  }
+
+  addStandingSubscription(
+    source: string,
+    topic: string,
+  ): Promise<SourceUpstreamView> {
+    return this.#change(async () => {
+      const upstream = this.#requireUpstream(source);
+      checkStandingTopic(topic, upstream);
+      if (upstream.isStanding(topic)) {
+        throw new ControlError(
+          "ALREADY_EXISTS",
+          `"${topic}" is already a standing subscription of source "${source}"`,
+        );
+      }
+      if (upstream.stateOf(topic) === undefined && upstream.full) {
+        throw new ControlError(
+          "RESOURCE_EXHAUSTED",
+          `source "${source}" is at its limit of ${upstream.limit} ` +
+            "upstream subscriptions",
+        );
+      }
+      const standing = [...this.#standingOf(source), topic];
+      await this.#persist((o) => {
+        o.standing[source] = standing;
+      });
+      upstream.setStanding(topic, true);
+      this.#showStanding(source);
+      return upstreamView(source, upstream);
+    });
+  }
+
+  removeStandingSubscription(
+    source: string,
+    topic: string,
+  ): Promise<SourceUpstreamView> {
+    return this.#change(async () => {
+      const upstream = this.#requireUpstream(source);
+      if (!upstream.isStanding(topic)) {
+        throw new ControlError(
+          "NOT_FOUND",
+          `"${topic}" is not a standing subscription of source "${source}"`,
+        );
+      }
+      const standing = this.#standingOf(source).filter((t) => t !== topic);
+      await this.#persist((o) => {
+        o.standing[source] = standing;
+      });
+      upstream.setStanding(topic, false);
+      this.#showStanding(source);
+      return upstreamView(source, upstream);
+    });
+  }
+
   // Pool changes are not persisted (see PoolControl); they still queue
   // behind other changes so each call sees the one before.
 
@@ -301,6 +367,32 @@ export class ControlLayer implements GatewayControl {
     return runtime;
   }
 
+  /** A source's on-demand subscriptions; NOT_FOUND, FAILED_PRECONDITION. */
+  #requireUpstream(id: string) {
+    const upstream = this.#requireSource(id).upstream;
+    if (upstream === undefined) {
+      throw new ControlError(
+        "FAILED_PRECONDITION",
+        `source "${id}" has no onDemand rules`,
+      );
+    }
+    return upstream;
+  }
+
+  /** Makes the source's config, as GetSource shows it, list its standing. */
+  #showStanding(id: string): void {
+    const runtime = this.#requireSource(id);
+    runtime.config = withStanding(runtime.config, this.#overlay);
+  }
+
+  /** The standing topics of a source now: the overlay's, or its config's. */
+  #standingOf(id: string): string[] {
+    const persisted = this.#overlay.standing[id];
+    if (persisted !== undefined) return [...persisted];
+    const config = this.#topology.sources.get(id)?.config;
+    return [...(config?.onDemand?.standing ?? [])];
+  }
+
   /** Members must exist, appear once, and belong to no other group. */
   #checkMembers(config: GroupConfig): void {
     const problems: ControlProblem[] = [];
@@ -341,6 +433,39 @@ export class ControlLayer implements GatewayControl {
     const run = this.#queue.then(work, work);
     this.#queue = run.catch(() => {});
     return run;
+  }
+}
+
+function upstreamView(
+  source: string,
+  upstream: UpstreamSubscriptions | undefined,
+): SourceUpstreamView {
+  return {
+    source,
+    limit: upstream?.limit,
+    lingerMs: upstream?.lingerMs ?? 0,
+    subscriptions: upstream?.list() ?? [],
+  };
+}
+
+/** A standing topic must be valid and covered by one of the rules. */
+function checkStandingTopic(
+  topic: string,
+  upstream: UpstreamSubscriptions,
+): void {
+  try {
+    validateTopic(topic);
+  } catch (err) {
+    if (!(err instanceof TopicError)) throw err;
+    throw ControlError.invalid([{ field: "topic", message: err.message }]);
+  }
+  if (!upstream.rules.covers(topic)) {
+    throw ControlError.invalid([
+      {
+        field: "topic",
+        message: `no onDemand rule of source "${upstream.source}" matches "${topic}"`,
+      },
+    ]);
   }
 }
 

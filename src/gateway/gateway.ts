@@ -13,6 +13,7 @@ import {
 } from "../serve/grpc/index.js";
 import { Fanout } from "../serve/index.js";
 import { type UpgradeHandler, WsGateway } from "../serve/ws/index.js";
+import type { UpstreamSubscriptions } from "../sources/index.js";
 import { emptyOverlay, StateFile } from "../state/index.js";
 import {
   GatewayTelemetry,
@@ -26,6 +27,7 @@ import { handleHttpRequest } from "./http-routes.js";
 import { mergeState } from "./merge-state.js";
 import { RateSampler } from "./rate-sampler.js";
 import { Topology } from "./topology.js";
+import { UpstreamDemand } from "./upstream-demand.js";
 import { GatewayViews } from "./views.js";
 
 /** A client session opening or closing, on either transport. */
@@ -58,6 +60,8 @@ export class Gateway {
   readonly grpcStreams: StreamService;
   /** Spans, metrics and readiness of this gateway. */
   readonly telemetry = new GatewayTelemetry();
+  /** What subscribers hold, as on-demand upstream subscriptions. */
+  readonly demand: UpstreamDemand;
 
   readonly #log: Logger;
   readonly #http: Server;
@@ -103,6 +107,11 @@ export class Gateway {
       logger,
       onSessionChange: (change) => this.#clientChanged("grpc", change),
     });
+    this.demand = new UpstreamDemand(
+      () => this.#onDemandSources(),
+      logger.child({ component: "upstream-demand" }),
+    );
+    this.fanout.setDemand(this.demand);
     this.topology = new Topology({
       logger,
       maxSourceFrameBytes: config.limits.maxSourceFrameBytes,
@@ -124,6 +133,18 @@ export class Gateway {
           });
           this.#syncServing();
         },
+        onUpstreamChange: (source, event) => {
+          if (event.change === "rejected") {
+            this.demand.rejected(source, event.topic, event.reason ?? "");
+          }
+          this.#control?.report({
+            type: "upstream-subscription",
+            source,
+            ...event,
+            at: Date.now(),
+          });
+        },
+        onUpstreamReady: (upstream) => this.demand.sourceReady(upstream),
       },
     });
     // The sampler reads the views' counters; the views read its rates.
@@ -321,6 +342,13 @@ export class Gateway {
     if (serving === this.#serving) return;
     this.#serving = serving;
     this.#grpc?.setServing(serving);
+  }
+
+  /** The upstream subscriptions of every source with `onDemand` rules. */
+  *#onDemandSources(): Generator<UpstreamSubscriptions> {
+    for (const runtime of this.topology.sources.values()) {
+      if (runtime.upstream !== undefined) yield runtime.upstream;
+    }
   }
 
   /** Who takes WebSocket upgrades on paths other than `/ws`. */

@@ -9,12 +9,16 @@ export type {
   GroupView,
   Origin,
   SourceCounters,
+  SourceUpstreamView,
   SourceView,
   SubscriberView,
   SubscriptionOrigin,
   SubscriptionView,
   TopicView,
   Transport,
+  UpstreamChange,
+  UpstreamSubscriptionState,
+  UpstreamSubscriptionView,
 } from "./control-api.js";
 export { ControlError } from "./control-api.js";
 export type { GatewayOptions } from "./gateway.js";

@@ -24,7 +24,11 @@ export function mergeState(
 ): EffectiveConfig {
   const sourceOrigins = new Map<string, Origin>();
   const groupOrigins = new Map<string, Origin>();
-  const sources = applyEntries(config.sources, overlay.sources, sourceOrigins);
+  const sources = applyEntries(
+    config.sources,
+    overlay.sources,
+    sourceOrigins,
+  ).map((source) => withStanding(source, overlay));
   const groups = applyEntries(config.groups, overlay.groups, groupOrigins);
   const merged = parseConfig({ ...config, sources, groups }, label);
   const ids = new Set(merged.sources.map((s) => s.id));
@@ -56,4 +60,22 @@ function applyEntries<T extends { id: string }>(
     origins.set(id, "control");
   }
   return result;
+}
+
+/**
+ * A source (as parsed, or as raw config) with the standing upstream
+ * subscriptions the control plane set for it, when it set any and the
+ * source has `onDemand` rules. Validation later checks that each topic is
+ * still covered, so a config edited under the state file stops startup
+ * with the topic named rather than dropping it.
+ */
+export function withStanding<T>(source: T, overlay: StateOverlay): T {
+  if (typeof source !== "object" || source === null) return source;
+  const { id, onDemand } = source as { id?: unknown; onDemand?: unknown };
+  if (typeof id !== "string" || typeof onDemand !== "object" || !onDemand) {
+    return source;
+  }
+  const standing = overlay.standing[id];
+  if (standing === undefined) return source;
+  return { ...source, onDemand: { ...onDemand, standing: [...standing] } };
 }

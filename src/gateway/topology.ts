@@ -11,6 +11,8 @@ import {
   healthPaused,
   SourceConnection,
   type SourceHealth,
+  type UpstreamChangeEvent,
+  UpstreamSubscriptions,
 } from "../sources/index.js";
 import type { Origin } from "./control-api.js";
 
@@ -33,6 +35,8 @@ export interface SourceRuntime {
   connects: number;
   pausedAt: number | undefined;
   healthWatch: Subscription | undefined;
+  /** Its on-demand upstream subscriptions, when it has `onDemand` rules. */
+  upstream: UpstreamSubscriptions | undefined;
 }
 
 /** A group as the gateway runs it. */
@@ -49,6 +53,13 @@ export interface TopologyHooks {
   onGroupEvent(event: GroupEvent): void;
   onFailover(event: FailoverEvent): void;
   onHealth(source: string, from: SourceHealth, to: SourceHealth): void;
+  /** A source's upstream subscription changed (see UpstreamSubscriptions). */
+  onUpstreamChange(source: string, event: UpstreamChangeEvent): void;
+  /**
+   * A source with `onDemand` rules was added or replaced: its upstream
+   * subscriptions start empty but for its standing topics.
+   */
+  onUpstreamReady(upstream: UpstreamSubscriptions): void;
 }
 
 /**
@@ -93,16 +104,20 @@ export class Topology {
       connects: 0,
       pausedAt: paused ? Date.now() : undefined,
       healthWatch: undefined,
+      upstream: undefined,
     };
     this.sources.set(config.id, runtime);
+    runtime.upstream = this.#createUpstream(runtime);
     if (!paused) this.#connect(runtime);
     this.#attach(runtime, this.#openSolo(config.id));
+    if (runtime.upstream) this.#hooks.onUpstreamReady(runtime.upstream);
   }
 
   async removeSource(id: string): Promise<void> {
     const runtime = this.#source(id);
     this.#detach(runtime);
     this.sources.delete(id);
+    runtime.upstream?.close();
     await this.#disconnect(runtime);
   }
 
@@ -114,8 +129,13 @@ export class Topology {
     runtime.config = config;
     runtime.origin = origin;
     runtime.translator = createTranslator(config.codec, config.id, this.#log);
+    // The new connection starts with no upstream subscription; the old
+    // set is rebuilt from what subscribers hold under the new rules.
+    runtime.upstream?.close();
+    runtime.upstream = this.#createUpstream(runtime);
     if (runtime.pausedAt === undefined) this.#connect(runtime);
     this.#attach(runtime, this.#groupOf(runtime));
+    if (runtime.upstream) this.#hooks.onUpstreamReady(runtime.upstream);
   }
 
   async pauseSource(id: string): Promise<void> {
@@ -190,6 +210,8 @@ export class Topology {
 
   async stop(): Promise<void> {
     const runtimes = [...this.sources.values()];
+    // Sessions closing at shutdown start lingers; none may fire after.
+    for (const runtime of runtimes) runtime.upstream?.close();
     await Promise.all(runtimes.map((r) => this.#disconnect(r)));
     for (const group of this.groups.values()) this.#closeGroup(group);
     for (const solo of this.solos.values()) this.#closeGroup(solo);
@@ -303,19 +325,39 @@ export class Topology {
   }
 
   #connect(runtime: SourceRuntime): void {
+    const upstream = runtime.upstream;
     const connection = new SourceConnection(runtime.config, {
       logger: this.#log,
       maxFrameBytes: this.#maxFrameBytes,
+      afterConnect: upstream && (() => upstream.connected()),
     });
     runtime.connection = connection;
     let last = connection.currentHealth;
     runtime.healthWatch = connection.health.subscribe((health) => {
       if (health === last) return;
       if (health.state === "up" && last.state !== "up") runtime.connects++;
+      // Whatever was subscribed went with the socket.
+      if (health.state === "down") upstream?.disconnected();
       this.#hooks.onHealth(runtime.config.id, last, health);
       last = health;
     });
+    if (upstream?.readsRejections) {
+      // Completes when the connection stops; no unsubscribe needed.
+      connection.frames.subscribe((frame) => upstream.inspect(frame));
+    }
     if (this.#started) connection.start();
+  }
+
+  #createUpstream(runtime: SourceRuntime): UpstreamSubscriptions | undefined {
+    const onDemand = runtime.config.onDemand;
+    if (onDemand === undefined) return undefined;
+    const id = runtime.config.id;
+    return new UpstreamSubscriptions(onDemand, {
+      source: id,
+      logger: this.#log,
+      send: (frame) => runtime.connection?.send(frame) ?? false,
+      onChange: (event) => this.#hooks.onUpstreamChange(id, event),
+    });
   }
 
   async #disconnect(runtime: SourceRuntime): Promise<void> {

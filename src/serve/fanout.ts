@@ -83,7 +83,51 @@ export interface Recipient {
    * comes before the first message of the new epoch.
    */
   deliverNotice(notice: EncodedNotice): void;
+  /**
+   * Takes the news that a topic it holds will not flow, or has stopped:
+   * its upstream refused the subscription.
+   */
+  deliverProblem(problem: SubscriptionProblem): void;
 }
+
+/** Why a topic a subscriber holds, or asked for, does not flow. */
+export interface SubscriptionProblem {
+  readonly topic: string;
+  /**
+   * `UPSTREAM_LIMIT`: every source that serves the topic on demand is at
+   * its subscription limit. `UPSTREAM_REJECTED`: the upstream refused it.
+   */
+  readonly code: "UPSTREAM_LIMIT" | "UPSTREAM_REJECTED";
+  readonly message: string;
+}
+
+/** What {@link Fanout.subscribe} made of one pattern. */
+export interface SubscribeOutcome {
+  /** False when the pattern was not added: the subscriber must not hold it. */
+  readonly held: boolean;
+  /** Told to the subscriber after its `subscribed` reply. */
+  readonly problem?: SubscriptionProblem;
+}
+
+/**
+ * Who turns subscriptions into upstream demand: told of every exact
+ * pattern a subscriber takes or drops, it subscribes and unsubscribes the
+ * sources that serve topics on demand.
+ */
+export interface SubscriptionDemand {
+  /** A subscriber takes `pattern`; `held: false` refuses it. */
+  acquire(pattern: string, recipient: Recipient): SubscribeOutcome;
+  /** A subscriber dropped `pattern`. */
+  release(pattern: string, recipient: Recipient): void;
+  /**
+   * For a request's wildcards that overlap topics served on demand, the
+   * topics now flowing that they match, sorted; undefined when none of
+   * the wildcards overlaps such topics.
+   */
+  liveTopics(patterns: readonly string[]): string[] | undefined;
+}
+
+const HELD: SubscribeOutcome = { held: true };
 
 /**
  * Routes every published message and notice to the recipients whose
@@ -96,9 +140,37 @@ export class Fanout {
   #delivered = 0;
   #notices = 0;
   #deliveryObserver: DeliveryObserver | undefined;
+  #demand: SubscriptionDemand | undefined;
 
   constructor(graph: TopicGraph) {
     this.graph = graph;
+  }
+
+  /** Sets who hears of every subscription change (upstream demand). */
+  setDemand(demand: SubscriptionDemand): void {
+    this.#demand = demand;
+  }
+
+  /**
+   * Adds `pattern` for `recipient`, unless upstream demand refuses it.
+   * Callers add each pattern of a session once.
+   */
+  subscribe(pattern: string, recipient: Recipient): SubscribeOutcome {
+    const outcome = this.#demand?.acquire(pattern, recipient) ?? HELD;
+    if (outcome.held) this.index.add(pattern, recipient);
+    return outcome;
+  }
+
+  /** Removes `pattern` from `recipient`; one it does not hold is a no-op. */
+  unsubscribe(pattern: string, recipient: Recipient): void {
+    if (this.index.remove(pattern, recipient)) {
+      this.#demand?.release(pattern, recipient);
+    }
+  }
+
+  /** See {@link SubscriptionDemand.liveTopics}. */
+  liveTopics(patterns: readonly string[]): string[] | undefined {
+    return this.#demand?.liveTopics(patterns);
   }
 
   /**

@@ -4,7 +4,13 @@
  * `ws/` (and later `grpc/`), each behind its own index.
  */
 
-export type { DeliveryObserver, Recipient } from "./fanout.js";
+export type {
+  DeliveryObserver,
+  Recipient,
+  SubscribeOutcome,
+  SubscriptionDemand,
+  SubscriptionProblem,
+} from "./fanout.js";
 export { EncodedEnvelope, EncodedNotice, Fanout } from "./fanout.js";
 export { encodeNoticeJson, encodeResetJson } from "./notice-json.js";
 export type {

@@ -6,6 +6,17 @@
 export type { BackoffOptions } from "./backoff.js";
 export { Backoff } from "./backoff.js";
 export type {
+  DemandFrames,
+  DemandRuleSpec,
+  Rejection,
+  RejectionSpec,
+} from "./demand-rules.js";
+export {
+  checkFrameTemplate,
+  compileRejection,
+  DemandRules,
+} from "./demand-rules.js";
+export type {
   SourceConnectionOptions,
   SourceStats,
 } from "./source-connection.js";
@@ -30,3 +41,12 @@ export {
   healthUp,
   isHealthy,
 } from "./source-health.js";
+export type {
+  HoldResult,
+  OnDemandSettings,
+  UpstreamChangeEvent,
+  UpstreamEntry,
+  UpstreamState,
+  UpstreamSubscriptionsOptions,
+} from "./upstream-subscriptions.js";
+export { UpstreamSubscriptions } from "./upstream-subscriptions.js";

@@ -36,6 +36,11 @@ export interface SourceConnectionOptions {
   readonly now?: () => number;
   /** Jitter source of the reconnect backoff; default `Math.random`. */
   readonly random?: () => number;
+  /**
+   * Frames to send after the `subscribe` frames on every connect: the
+   * subscriptions made on demand that are still wanted.
+   */
+  readonly afterConnect?: () => readonly string[];
 }
 
 /** Counters of a {@link SourceConnection} since it was created. */
@@ -81,6 +86,7 @@ export class SourceConnection {
   private readonly reasons: ReasonContext;
   private readonly backoff: Backoff;
   private readonly subscribeFrames: readonly string[];
+  private readonly afterConnect: (() => readonly string[]) | undefined;
   private readonly frameSubject = new Subject<RawFrame>();
   private readonly healthSubject: BehaviorSubject<SourceHealth>;
   private readonly counters = { connects: 0, disconnects: 0, frames: 0 };
@@ -113,6 +119,7 @@ export class SourceConnection {
     };
     this.backoff = new Backoff({ ...config.reconnect, random: options.random });
     this.subscribeFrames = config.subscribe.map(serializeFrame);
+    this.afterConnect = options.afterConnect;
     const initial = healthDown("not started", this.now());
     this.healthSubject = new BehaviorSubject<SourceHealth>(initial);
     this.frames = this.frameSubject.asObservable();
@@ -236,6 +243,7 @@ export class SourceConnection {
     this.openedAt = this.now();
 
     for (const frame of this.subscribeFrames) socket.send(frame);
+    for (const frame of this.afterConnect?.() ?? []) socket.send(frame);
 
     this.watch = new LinkWatch({
       heartbeat: this.config.heartbeat,

@@ -22,6 +22,11 @@ const stateSchema = z.strictObject({
   groups: z.record(z.string(), entry).default({}),
   /** Ids of sources held down by PauseSource. */
   paused: z.array(z.string()).default([]),
+  /**
+   * Standing upstream subscriptions the control plane set, by source id:
+   * the whole list, replacing the source's `onDemand.standing`.
+   */
+  standing: z.record(z.string(), z.array(z.string())).default({}),
 });
 
 /**
@@ -34,7 +39,13 @@ export type StateOverlay = z.infer<typeof stateSchema>;
 
 /** An overlay with no changes. */
 export function emptyOverlay(): StateOverlay {
-  return { version: STATE_VERSION, sources: {}, groups: {}, paused: [] };
+  return {
+    version: STATE_VERSION,
+    sources: {},
+    groups: {},
+    paused: [],
+    standing: {},
+  };
 }
 
 /** The state file exists but cannot be used; startup must stop. */

@@ -28,6 +28,7 @@ export {
   MAX_TOKEN_LENGTH,
   MAX_TOPIC_TOKENS,
   matchesPattern,
+  patternsOverlap,
   TopicError,
   validatePattern,
   validateTopic,

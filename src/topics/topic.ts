@@ -119,6 +119,23 @@ export function matchesPattern(pattern: string, topic: string): boolean {
 }
 
 /**
+ * True when some topic matches both valid patterns: `trades.*` and
+ * `*.BTC-USD` overlap, `trades.*` and `book.>` do not. A topic is a
+ * pattern without wildcards, so this also answers {@link matchesPattern}.
+ */
+export function patternsOverlap(a: string, b: string): boolean {
+  const left = a.split(".");
+  const right = b.split(".");
+  for (let i = 0; i < left.length && i < right.length; i++) {
+    // ">" takes one or more tokens, and the other side has one here.
+    if (left[i] === REST_TOKENS || right[i] === REST_TOKENS) return true;
+    if (left[i] === ONE_TOKEN || right[i] === ONE_TOKEN) continue;
+    if (left[i] !== right[i]) return false;
+  }
+  return left.length === right.length;
+}
+
+/**
  * Scans `input` once, token by token, without allocating unless it fails:
  * topics are validated on the ingest path.
  */

@@ -8,6 +8,7 @@ import {
   encodeResetJson,
   Fanout,
   type Recipient,
+  type SubscriptionProblem,
 } from "../../src/serve/index.js";
 import { TopicGraph } from "../../src/topics/index.js";
 
@@ -20,6 +21,10 @@ class Collector implements Recipient {
   }
   deliverNotice(notice: EncodedNotice): void {
     this.frames.push(notice.json);
+  }
+  readonly problems: SubscriptionProblem[] = [];
+  deliverProblem(problem: SubscriptionProblem): void {
+    this.problems.push(problem);
   }
   parsed(): Record<string, unknown>[] {
     return this.frames.map((f) => JSON.parse(f.toString()));
@@ -35,6 +40,10 @@ class ProtoCollector implements Recipient {
   }
   deliverNotice(notice: EncodedNotice): void {
     this.frames.push(notice.proto);
+  }
+  readonly problems: SubscriptionProblem[] = [];
+  deliverProblem(problem: SubscriptionProblem): void {
+    this.problems.push(problem);
   }
   decoded(): ServerFrame[] {
     return this.frames.map((f) => ServerFrame.decode(f));

@@ -20,6 +20,7 @@ import {
   poolViewToProto,
 } from "./pool-mapping.js";
 import { sourceToConfig, sourceViewToProto } from "./source-mapping.js";
+import { sourceUpstreamViewToProto } from "./upstream-mapping.js";
 import {
   clientViewToProto,
   subscriptionViewToProto,
@@ -40,6 +41,8 @@ export const MUTATING_RPCS: ReadonlySet<string> = new Set([
   "disconnectClient",
   "subscribeClient",
   "unsubscribeClient",
+  "addUpstreamSubscription",
+  "removeUpstreamSubscription",
   "addPool",
   "removePool",
   "addBackend",
@@ -163,6 +166,23 @@ export function createControlService(
       const pattern = req.pattern === "" ? undefined : req.pattern;
       const views = control.listSubscriptions(pattern);
       return { subscriptions: views.map(subscriptionViewToProto) };
+    }),
+    listUpstreamSubscriptions: unary(REQUEST, (req) => {
+      const source = req.source === "" ? undefined : req.source;
+      const views = control.listUpstreamSubscriptions(source);
+      return { sources: views.map(sourceUpstreamViewToProto) };
+    }),
+    addUpstreamSubscription: unary(REQUEST, async (req) => {
+      requireFields({ source: req.source, topic: req.topic });
+      const { source, topic } = req;
+      const view = await control.addStandingSubscription(source, topic);
+      return { source: sourceUpstreamViewToProto(view) };
+    }),
+    removeUpstreamSubscription: unary(REQUEST, async (req) => {
+      requireFields({ source: req.source, topic: req.topic });
+      const { source, topic } = req;
+      const view = await control.removeStandingSubscription(source, topic);
+      return { source: sourceUpstreamViewToProto(view) };
     }),
     addPool: unary(POOL, async (req) => {
       const view = await control.addPool(poolToConfig(requirePool(req)));

@@ -51,6 +51,7 @@ export function sourceToConfig(source: Source): RawConfig {
   const reconnect = reconnectToConfig(source.reconnect);
   if (reconnect !== undefined) raw.reconnect = reconnect;
   if (source.codec !== undefined) raw.codec = source.codec;
+  if (source.onDemand !== undefined) raw.onDemand = source.onDemand;
   return raw;
 }
 
@@ -101,6 +102,8 @@ export function sourceToProto(config: SourceConfig): Source {
     connectTimeoutMs: config.connectTimeoutMs,
     reconnect: reconnectToProto(config.reconnect),
     codec: plainJson(config.codec),
+    onDemand:
+      config.onDemand === undefined ? undefined : plainJson(config.onDemand),
   };
 }
 

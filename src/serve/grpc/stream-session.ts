@@ -10,6 +10,7 @@ import type {
   EncodedNotice,
   Fanout,
   Recipient,
+  SubscriptionProblem,
 } from "../fanout.js";
 import { countNotice, queueReplay } from "../resume-replay.js";
 import {
@@ -172,10 +173,21 @@ export class StreamSession implements Recipient {
     if (this.#ended) return;
     for (const pattern of patterns) {
       if (this.#patterns.has(pattern)) continue;
-      this.#patterns.add(pattern);
-      this.origins.set(pattern, "control");
-      this.#options.fanout.index.add(pattern, this);
+      if (this.#take(pattern)) this.origins.set(pattern, "control");
     }
+  }
+
+  /**
+   * Tells the caller that a topic of its subscription does not flow, as a
+   * `problem` event; it goes around the queue, like a WebSocket error.
+   */
+  deliverProblem(problem: SubscriptionProblem): void {
+    if (this.#ended) return;
+    const { topic, code, message } = problem;
+    this.#log.info({ code, topic }, "told caller of an upstream problem");
+    const value = { topic, code, message };
+    const bytes = topic.length + code.length + message.length;
+    this.#addEvent({ event: { $case: "problem", value } }, bytes);
   }
 
   /** Drops patterns for the control plane; the caller stops receiving. */
@@ -184,7 +196,7 @@ export class StreamSession implements Recipient {
     for (const pattern of patterns) {
       if (!this.#patterns.delete(pattern)) continue;
       this.origins.delete(pattern);
-      this.#options.fanout.index.remove(pattern, this);
+      this.#options.fanout.unsubscribe(pattern, this);
     }
   }
 
@@ -200,8 +212,9 @@ export class StreamSession implements Recipient {
    * stream, so the seam has neither a duplicate nor a hole.
    */
   open(): void {
-    for (const pattern of this.patterns) {
-      this.#options.fanout.index.add(pattern, this);
+    for (const pattern of [...this.#patterns]) {
+      this.#patterns.delete(pattern);
+      if (!this.#take(pattern)) this.origins.delete(pattern);
     }
     // Headers now, so a caller can tell the subscription is in place
     // before the first event.
@@ -244,10 +257,25 @@ export class StreamSession implements Recipient {
     this.#call.emit("error", error);
   }
 
+  /**
+   * Adds `pattern` to the fan-out index, unless upstream demand refuses
+   * it; a problem it reports is sent as an event. True when held.
+   */
+  #take(pattern: string): boolean {
+    const outcome = this.#options.fanout.subscribe(pattern, this);
+    if (outcome.held) this.#patterns.add(pattern);
+    if (outcome.problem !== undefined) this.deliverProblem(outcome.problem);
+    return outcome.held;
+  }
+
   /** Adds an item the queue wrote to the batch; sends a full batch. */
   #add(item: QueueItem): void {
-    this.#batch.push(toStreamEvent(item));
-    this.#batchBytes += eventSizeOf(item);
+    this.#addEvent(toStreamEvent(item), eventSizeOf(item));
+  }
+
+  #addEvent(event: StreamEvent, bytes: number): void {
+    this.#batch.push(event);
+    this.#batchBytes += bytes;
     const full =
       this.#batch.length >= this.maxBatch ||
       this.#batchBytes >= MAX_RESPONSE_BYTES;
@@ -288,7 +316,7 @@ export class StreamSession implements Recipient {
     if (this.#ended) return;
     this.#ended = true;
     for (const pattern of this.patterns) {
-      this.#options.fanout.index.remove(pattern, this);
+      this.#options.fanout.unsubscribe(pattern, this);
     }
     this.#queue.clear();
     this.#batch = [];

@@ -17,6 +17,7 @@ import {
   type WatchEventsResponse,
 } from "../../gen/tributary/v1/control.js";
 import { healthToProto, stateToProto } from "./source-mapping.js";
+import { upstreamEventToProto } from "./upstream-mapping.js";
 
 const TRANSPORTS: Record<Transport, ProtoTransport> = {
   websocket: ProtoTransport.TRANSPORT_WEBSOCKET,
@@ -115,6 +116,11 @@ function eventBody(event: GatewayEvent): WatchEventsResponse["event"] {
           remoteAddress: event.remoteAddress,
           reason: event.reason ?? "",
         },
+      };
+    case "upstream-subscription":
+      return {
+        $case: "upstreamSubscription",
+        value: upstreamEventToProto(event),
       };
   }
 }

@@ -21,6 +21,16 @@ export const WsErrorCode = {
    * the binary one.
    */
   UNSUPPORTED_FRAME: "UNSUPPORTED_FRAME",
+  /**
+   * Every source serving the topic on demand is at its upstream
+   * subscription limit; the topic was not added (`topic` names it).
+   */
+  UPSTREAM_LIMIT: "UPSTREAM_LIMIT",
+  /**
+   * The upstream refused the subscription of `topic`; the message holds
+   * its reason. The session keeps the pattern.
+   */
+  UPSTREAM_REJECTED: "UPSTREAM_REJECTED",
   /** The gateway failed on a valid request: a bug, logged at error level. */
   INTERNAL: "INTERNAL",
 } as const;

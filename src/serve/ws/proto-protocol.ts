@@ -85,13 +85,20 @@ function frameOf(reply: WsReply): ServerFrame["frame"] {
   switch (reply.type) {
     case "subscribed":
     case "unsubscribed":
-      return { $case: reply.type, value: { topics: [...reply.topics] } };
+      return {
+        $case: reply.type,
+        value: { topics: [...reply.topics], live: [...(reply.live ?? [])] },
+      };
     case "pong":
       return { $case: "pong", value: {} };
     case "error":
       return {
         $case: "error",
-        value: { code: reply.code, message: reply.message },
+        value: {
+          code: reply.code,
+          message: reply.message,
+          topic: reply.topic ?? "",
+        },
       };
   }
 }

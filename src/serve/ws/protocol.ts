@@ -9,6 +9,11 @@ export type WsReply =
       readonly type: "subscribed" | "unsubscribed";
       readonly id: string | undefined;
       readonly topics: readonly string[];
+      /**
+       * On `subscribed`, when the request's wildcards overlap topics
+       * served on demand: the topics now flowing that they match.
+       */
+      readonly live?: readonly string[];
     }
   | { readonly type: "pong"; readonly id: string | undefined }
   | {
@@ -16,6 +21,8 @@ export type WsReply =
       readonly id: string | undefined;
       readonly code: WsErrorCode;
       readonly message: string;
+      /** The topic an upstream problem is about. */
+      readonly topic?: string;
     };
 
 /**

@@ -6,6 +6,7 @@ import type {
   EncodedNotice,
   Fanout,
   Recipient,
+  SubscriptionProblem,
 } from "../fanout.js";
 import { countNotice, queueReplay } from "../resume-replay.js";
 import {
@@ -189,8 +190,18 @@ export class WsSession implements Recipient {
    * named no resume points.
    */
   controlSubscribe(patterns: readonly string[]): void {
-    this.#hold(patterns, "control");
-    this.#reply({ type: "subscribed", id: "", topics: patterns });
+    this.#subscribeHeld(patterns, "", "control");
+  }
+
+  /**
+   * Tells the client that a topic it holds does not flow: an `error`
+   * frame with no id, the code, the topic and the upstream's reason.
+   */
+  deliverProblem(problem: SubscriptionProblem): void {
+    const { code, message, topic } = problem;
+    this.#log.info({ code, topic }, "told client of an upstream problem");
+    // No request asked for this, so the frame carries no id.
+    this.#reply({ type: "error", id: undefined, code, message, topic });
   }
 
   /** Unsubscribes for the control plane, whoever placed the patterns. */
@@ -267,9 +278,7 @@ export class WsSession implements Recipient {
       );
     }
 
-    this.#hold([...unique], "client");
-    const { id, topics } = request;
-    this.#reply({ type: "subscribed", id, topics });
+    this.#subscribeHeld(request.topics, request.id, "client");
     // Same synchronous turn as the index change above: no message can be
     // published between the replay and the live stream, so the seam has
     // neither a duplicate nor a hole.
@@ -297,14 +306,54 @@ export class WsSession implements Recipient {
     this.#reply({ type: "unsubscribed", id, topics });
   }
 
-  /** Adds the patterns not held yet to the index, noting their origin. */
-  #hold(patterns: readonly string[], origin: WsSubscriptionOrigin): void {
+  /**
+   * Holds the checked patterns and answers `subscribed` with those the
+   * session now holds, then an `error` for each topic upstream demand
+   * refused or reported (after the reply, so the client reads the reply
+   * first).
+   */
+  #subscribeHeld(
+    patterns: readonly string[],
+    id: string | undefined,
+    origin: WsSubscriptionOrigin,
+  ): void {
+    const problems = this.#hold(patterns, origin);
+    const refused = new Set(
+      problems.filter((p) => p.code === "UPSTREAM_LIMIT").map((p) => p.topic),
+    );
+    const topics =
+      refused.size === 0 ? patterns : patterns.filter((p) => !refused.has(p));
+    const live = this.#fanout.liveTopics(topics);
+    this.#reply({
+      type: "subscribed",
+      id,
+      topics,
+      ...(live === undefined ? {} : { live }),
+    });
+    for (const { code, message, topic } of problems) {
+      this.#reply({ type: "error", id, code, message, topic });
+    }
+  }
+
+  /**
+   * Adds the patterns not held yet to the index, noting their origin.
+   * Returns what upstream demand said of them; a pattern it refused is
+   * not held.
+   */
+  #hold(
+    patterns: readonly string[],
+    origin: WsSubscriptionOrigin,
+  ): SubscriptionProblem[] {
+    const problems: SubscriptionProblem[] = [];
     for (const pattern of patterns) {
       if (this.patterns.has(pattern)) continue;
+      const outcome = this.#fanout.subscribe(pattern, this);
+      if (outcome.problem !== undefined) problems.push(outcome.problem);
+      if (!outcome.held) continue;
       this.patterns.add(pattern);
       this.origins.set(pattern, origin);
-      this.#fanout.index.add(pattern, this);
     }
+    return problems;
   }
 
   /** Drops the patterns held; the others are not an error. */
@@ -312,14 +361,14 @@ export class WsSession implements Recipient {
     for (const pattern of patterns) {
       if (this.patterns.delete(pattern)) {
         this.origins.delete(pattern);
-        this.#fanout.index.remove(pattern, this);
+        this.#fanout.unsubscribe(pattern, this);
       }
     }
   }
 
   #onClose(code: number, reason: Buffer): void {
     for (const pattern of this.patterns) {
-      this.#fanout.index.remove(pattern, this);
+      this.#fanout.unsubscribe(pattern, this);
     }
     this.patterns.clear();
     this.origins.clear();

@@ -84,6 +84,36 @@ describe("ControlService on a running gateway", () => {
     assert.equal(ws.messages().length, 1, "a removed source still flows");
   });
 
+  it("adds a source with onDemand rules, which subscribes for a client and shows its standing topics", async () => {
+    const ws = await start();
+    const onDemand = {
+      rules: [{ topics: "live.*", subscribe: { want: "{2}" } }],
+      lingerMs: 0,
+    };
+    await call(client.addSource, client, {
+      source: { ...protoSource("metered", one), onDemand },
+    });
+    await waitFor("the source to connect", () => one.clients.size === 1);
+    await ws.subscribe(["live.k"]);
+    await waitFor("the upstream subscribe", () =>
+      one.received.includes('{"want":"k"}'),
+    );
+    await call(client.addUpstreamSubscription, client, {
+      source: "metered",
+      topic: "live.s",
+    });
+    await waitFor("the standing subscribe", () =>
+      one.received.includes('{"want":"s"}'),
+    );
+    const got = await call(client.getSource, client, { id: "metered" });
+
+    assert.deepEqual(got.source?.source?.onDemand, {
+      ...onDemand,
+      standing: ["live.s"],
+    });
+    await call(client.removeSource, client, { id: "metered" });
+  });
+
   it("pauses and resumes a source", async () => {
     const ws = await start({
       sources: [

@@ -149,8 +149,8 @@ describe("ControlService subscriptions of connected clients", () => {
       assert.deepEqual(
         placed.map((f) => [f.frame?.$case, f.frame?.value]),
         [
-          ["subscribed", { topics: ["ctl.*"] }],
-          ["unsubscribed", { topics: ["ctl.*"] }],
+          ["subscribed", { topics: ["ctl.*"], live: [] }],
+          ["unsubscribed", { topics: ["ctl.*"], live: [] }],
         ],
       );
       assert.deepEqual(proto.textFrames, []);

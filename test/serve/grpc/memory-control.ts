@@ -14,6 +14,7 @@ import {
   type GatewayControl,
   type GatewayEvent,
   type GroupView,
+  type SourceUpstreamView,
   type SourceView,
   type SubscriptionView,
   type TopicView,
@@ -31,6 +32,7 @@ import {
 } from "../../../src/serve/grpc/index.js";
 import type { SourceHealth } from "../../../src/sources/index.js";
 import { createSilentLogger } from "../../../src/telemetry/index.js";
+import { MemoryUpstream } from "./memory-upstream.js";
 
 /** A source id whose operations throw a plain Error (a gateway bug). */
 export const BROKEN_ID = "broken";
@@ -52,6 +54,11 @@ export class MemoryControl implements GatewayControl {
   readonly pools = new Map<string, PoolView>();
   readonly subject = new Subject<GatewayEvent>();
   readonly events = this.subject.asObservable();
+  /** Sources with `onDemand` rules; `upstream.set` gives a source some. */
+  readonly upstream = new MemoryUpstream(
+    (id) => this.sources.has(id),
+    this.subject,
+  );
 
   async addSource(raw: unknown): Promise<SourceView> {
     this.received.push(raw);
@@ -200,6 +207,24 @@ export class MemoryControl implements GatewayControl {
     return this.subscriptions.filter(
       (s) => pattern === undefined || matches(pattern, s.pattern),
     );
+  }
+
+  listUpstreamSubscriptions(source?: string): SourceUpstreamView[] {
+    return this.upstream.list(source);
+  }
+
+  async addStandingSubscription(
+    source: string,
+    topic: string,
+  ): Promise<SourceUpstreamView> {
+    return this.upstream.add(source, topic);
+  }
+
+  async removeStandingSubscription(
+    source: string,
+    topic: string,
+  ): Promise<SourceUpstreamView> {
+    return this.upstream.remove(source, topic);
   }
 
   /** The client, after the checks the gateway makes on a pattern list. */

@@ -124,11 +124,12 @@ describe("binary subprotocol tributary.v1.proto", () => {
 
     assert.deepEqual(subscribed.frame, {
       $case: "subscribed",
-      value: { topics: ["unsub.A", "unsub.*"] },
+      // No source serves topics on demand here: nothing is live.
+      value: { topics: ["unsub.A", "unsub.*"], live: [] },
     });
     assert.deepEqual(reply.frame, {
       $case: "unsubscribed",
-      value: { topics: ["unsub.A", "unsub.*"] },
+      value: { topics: ["unsub.A", "unsub.*"], live: [] },
     });
     assert.deepEqual(
       client.messages().map((m) => dataOf(m).n),
