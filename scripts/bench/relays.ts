@@ -4,41 +4,17 @@
  * one `message` frame of nearly the gateway's size (see `relayFrame`) and
  * send it to every connected client, with no protocol, queue or check:
  *
- * - `bare` frames each message once with `Sender.frame` and writes those
- *   same bytes to every socket, the cheapest fan-out `ws` allows;
+ * - `bare` frames each message once (header and payload in one buffer,
+ *   with ws's own `Sender.frame`) and writes that buffer to every socket,
+ *   the cheapest fan-out `ws` allows per message;
  * - `naive` calls `client.send(text)` per client, so `ws` encodes and
  *   frames the message again for every recipient.
  */
 import type { Socket } from "node:net";
-import * as ws from "ws";
 import { WebSocket, WebSocketServer } from "ws";
+import { frameForClients } from "../../src/serve/ws-frame.js";
 import { relayFrame } from "./frames.js";
 import type { RunningSystem } from "./systems.js";
-
-/** Options of `Sender.frame`, which @types/ws does not declare. */
-interface FrameOptions {
-  readonly fin: boolean;
-  readonly rsv1: boolean;
-  readonly opcode: number;
-  readonly mask: boolean;
-  readonly readOnly: boolean;
-}
-
-/*
- * ws exports `Sender` (its ESM wrapper names it; `Sender.frame` is the
- * frame builder `send` itself uses) but its typings leave it out.
- */
-const { Sender } = ws as unknown as {
-  Sender: { frame(data: Buffer, options: FrameOptions): Buffer[] };
-};
-
-const TEXT_FRAME: FrameOptions = {
-  fin: true,
-  rsv1: false,
-  opcode: 1,
-  mask: false,
-  readOnly: false,
-};
 
 /** Starts the `bare` or `naive` relay in front of `feedUrl`. */
 export async function startRelay(
@@ -75,17 +51,15 @@ export async function startRelay(
   };
 }
 
-/** One frame built once, the same buffers written to every socket. */
+/** One frame built once, the same buffer written to every socket. */
 function sendBare(clients: ReadonlySet<WebSocket>, frame: Buffer): void {
-  const buffers = Sender.frame(frame, TEXT_FRAME);
+  const whole = frameForClients(frame, false);
   for (const client of clients) {
     if (client.readyState !== WebSocket.OPEN) continue;
     // ws keeps its net.Socket in `_socket`; writing to it directly skips
     // the per-send framing that is the point of this reference.
     const socket = (client as unknown as { _socket: Socket })._socket;
-    socket.cork();
-    for (const buffer of buffers) socket.write(buffer);
-    socket.uncork();
+    socket.write(whole);
   }
 }
 

@@ -200,6 +200,13 @@ export const limitsSchema = z.strictObject({
    */
   maxFramesPerWrite: z.number().int().nonnegative().default(16),
   /**
+   * How long a frame may wait for others to join its write, in ms: 0
+   * merges only what one event-loop turn wrote; 1 or 2 also merges a
+   * burst that arrived upstream in several reads. Adds at most this much
+   * latency.
+   */
+  writeWindowMs: z.number().int().min(0).max(50).default(1),
+  /**
    * `drop-oldest` (announced with gaps), `conflate` (latest per topic and
    * key, then drop-oldest) or `disconnect` (close 1008).
    */
@@ -207,19 +214,22 @@ export const limitsSchema = z.strictObject({
     .enum(["drop-oldest", "conflate", "disconnect"])
     .default("drop-oldest"),
   /**
-   * Every WebSocket client is pinged this often, once its previous ping
-   * was answered; 0 sends no pings and detects no stalls. A client that
-   * stops reading answers none, long before the kernel's socket buffers
-   * (several MiB) fill and its queue grows.
+   * Every WebSocket client that was sent something since its last ping is
+   * pinged this often, once that ping was answered (one with no traffic
+   * only every 30th time, as a keepalive); 0 sends no pings and detects
+   * no stalls. A client that stops reading answers none, long before the
+   * kernel's socket buffers (several MiB) fill and its queue grows.
    */
-  clientPingIntervalMs: z.number().int().nonnegative().default(5_000),
+  clientPingIntervalMs: z.number().int().nonnegative().default(2_000),
   /**
    * A client whose ping got no pong for this long is stalled: with
    * `disconnect` it is closed (1008); otherwise its messages wait in its
-   * queue, bounded by the policy, until the pong comes. Detection takes
-   * up to this plus twice the ping interval.
+   * queue, bounded by the policy, until the pong comes. Pings are judged
+   * on the ping interval's beat, so a client that stops reading is found
+   * within the interval plus this rounded up to whole intervals: 4 s with
+   * the defaults.
    */
-  stallTimeoutMs: z.number().int().positive().default(5_000),
+  stallTimeoutMs: z.number().int().positive().default(2_000),
   /** Messages kept per topic for resuming clients. */
   historyMessages: z.number().int().nonnegative().default(1_000),
   /** Oldest message kept per topic for resuming clients. */
@@ -241,9 +251,10 @@ export const configSchema = z.strictObject({
     maxSessionBufferedBytes: 8 * 1024 * 1024,
     maxSessionQueueMessages: 10_000,
     maxFramesPerWrite: 16,
+    writeWindowMs: 1,
     slowConsumerPolicy: "drop-oldest",
-    clientPingIntervalMs: 5_000,
-    stallTimeoutMs: 5_000,
+    clientPingIntervalMs: 2_000,
+    stallTimeoutMs: 2_000,
     historyMessages: 1_000,
     historyMaxAgeMs: 300_000,
   }),

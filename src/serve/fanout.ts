@@ -8,6 +8,7 @@ import {
 } from "../topics/index.js";
 import { encodeNoticeJson } from "./notice-json.js";
 import { encodeMessageProto, encodeNoticeProto } from "./wire-proto.js";
+import { frameForClients } from "./ws-frame.js";
 
 /**
  * The wire encodings of one envelope, each produced at most once however
@@ -18,6 +19,8 @@ export class EncodedEnvelope {
   readonly envelope: Envelope;
   #json: Buffer | undefined;
   #proto: Buffer | undefined;
+  #jsonFrame: Buffer | undefined;
+  #protoFrame: Buffer | undefined;
 
   constructor(envelope: Envelope) {
     this.envelope = envelope;
@@ -37,6 +40,18 @@ export class EncodedEnvelope {
     this.#proto ??= encodeMessageProto(this.envelope);
     return this.#proto;
   }
+
+  /** {@link json} as a whole WebSocket text frame, for every client. */
+  get jsonFrame(): Buffer {
+    this.#jsonFrame ??= frameForClients(this.json, false);
+    return this.#jsonFrame;
+  }
+
+  /** {@link proto} as a whole WebSocket binary frame, for every client. */
+  get protoFrame(): Buffer {
+    this.#protoFrame ??= frameForClients(this.proto, true);
+    return this.#protoFrame;
+  }
 }
 
 /**
@@ -47,6 +62,8 @@ export class EncodedNotice {
   readonly notice: GapNotice | ResetNotice;
   #json: Buffer | undefined;
   #proto: Buffer | undefined;
+  #jsonFrame: Buffer | undefined;
+  #protoFrame: Buffer | undefined;
 
   constructor(notice: GapNotice | ResetNotice) {
     this.notice = notice;
@@ -62,6 +79,18 @@ export class EncodedNotice {
   get proto(): Buffer {
     this.#proto ??= encodeNoticeProto(this.notice);
     return this.#proto;
+  }
+
+  /** {@link json} as a whole WebSocket text frame, for every client. */
+  get jsonFrame(): Buffer {
+    this.#jsonFrame ??= frameForClients(this.json, false);
+    return this.#jsonFrame;
+  }
+
+  /** {@link proto} as a whole WebSocket binary frame, for every client. */
+  get protoFrame(): Buffer {
+    this.#protoFrame ??= frameForClients(this.proto, true);
+    return this.#protoFrame;
   }
 }
 

@@ -32,6 +32,37 @@ export interface QueueSink {
   overflow(reason: string): void;
 }
 
+/**
+ * A sink built by `create` when the queue first asks for it, for
+ * transports whose sink costs memory that a session which never receives
+ * anything should not pay.
+ */
+export class DeferredSink implements QueueSink {
+  readonly #create: () => QueueSink;
+  #sink: QueueSink | undefined;
+
+  constructor(create: () => QueueSink) {
+    this.#create = create;
+  }
+
+  ready(): boolean {
+    return this.#built().ready();
+  }
+
+  write(item: QueueItem): void {
+    this.#built().write(item);
+  }
+
+  overflow(reason: string): void {
+    this.#built().overflow(reason);
+  }
+
+  #built(): QueueSink {
+    this.#sink ??= this.#create();
+    return this.#sink;
+  }
+}
+
 /** Limits and policy of one session's queue. */
 export interface SessionQueueOptions {
   readonly policy: SlowConsumerPolicy;
@@ -89,10 +120,12 @@ export class SessionQueue {
   readonly #options: SessionQueueOptions;
   #head: Node | undefined;
   #tail: Node | undefined;
+  // Both indexes are made on first use: most sessions never fall behind,
+  // and an empty Map still costs a few hundred bytes per session.
   /** Queued messages by conflation key (only with `conflate`). */
-  readonly #byKey = new Map<string, Node>();
+  #byKey: Map<string, Node> | undefined;
   /** The queued slow-consumer gap of each topic, to extend in place. */
-  readonly #gapByTopic = new Map<string, Node>();
+  #gapByTopic: Map<string, Node> | undefined;
   #overflowed = false;
 
   constructor(sink: QueueSink, options: SessionQueueOptions) {
@@ -128,8 +161,7 @@ export class SessionQueue {
       if (node.item instanceof EncodedEnvelope) this.stats.dropped++;
     }
     this.#head = this.#tail = undefined;
-    this.#byKey.clear();
-    this.#gapByTopic.clear();
+    this.#byKey = this.#gapByTopic = undefined;
     this.stats.queued = 0;
     this.stats.queuedBytes = 0;
   }
@@ -159,6 +191,7 @@ export class SessionQueue {
       this.stats.queuedBytes += bytes;
       if (this.#options.policy === "conflate") {
         node.key = conflationKey(item);
+        this.#byKey ??= new Map();
         this.#byKey.set(node.key, node);
       }
     }
@@ -171,7 +204,7 @@ export class SessionQueue {
       const next = node.next;
       const superseded =
         node.item instanceof EncodedEnvelope &&
-        this.#byKey.get(conflationKey(node.item)) !== node;
+        this.#byKey?.get(conflationKey(node.item)) !== node;
       if (superseded) this.#dropMessage(node);
       node = next;
     }
@@ -211,7 +244,7 @@ export class SessionQueue {
     this.stats.queuedBytes -= node.bytes;
     this.#forgetKey(node);
 
-    const gapNode = this.#gapByTopic.get(envelope.topic);
+    const gapNode = this.#gapByTopic?.get(envelope.topic);
     const gap = gapNode?.item as EncodedNotice | undefined;
     const notice = gap?.notice as GapNotice | undefined;
     if (
@@ -233,13 +266,14 @@ export class SessionQueue {
       reason: SLOW_CONSUMER,
     });
     node.bytes = 0;
+    this.#gapByTopic ??= new Map();
     this.#gapByTopic.set(envelope.topic, node);
     this.stats.gaps++;
   }
 
   /** Unindexes a message node, unless a later one holds its key. */
   #forgetKey(node: Node): void {
-    if (node.key !== undefined && this.#byKey.get(node.key) === node) {
+    if (node.key !== undefined && this.#byKey?.get(node.key) === node) {
       this.#byKey.delete(node.key);
     }
     node.key = undefined;
@@ -259,7 +293,7 @@ export class SessionQueue {
       this.#forgetKey(node);
     } else {
       const topic = node.item.notice.topic;
-      if (this.#gapByTopic.get(topic) === node) this.#gapByTopic.delete(topic);
+      if (this.#gapByTopic?.get(topic) === node) this.#gapByTopic.delete(topic);
     }
   }
 }

@@ -25,6 +25,7 @@ export const DEFAULT_LATENCY_SAMPLE_EVERY = 16;
 
 /** Health states a source can be in, one gauge series each. */
 const SOURCE_STATES = ["connecting", "up", "stale", "down", "paused"];
+const UPSTREAM_STATES = ["pending", "subscribed", "lingering", "rejected"];
 
 /** Latency buckets in seconds: 0.5 ms to 5 s. */
 const LATENCY_BUCKETS_S = [
@@ -230,7 +231,21 @@ export class GatewayMetrics {
       "tributary.group.duplicates",
       { unit: "{message}", description: "Copies dropped by a group's dedupe" },
     );
-    const observables = [...perSource.map(([c]) => c), state, duplicates];
+    const upstream = meter.createObservableGauge(
+      "tributary.upstream.subscriptions",
+      {
+        unit: "{topic}",
+        description:
+          "Topics a source serves on demand, by state: pending, " +
+          "subscribed, lingering, rejected",
+      },
+    );
+    const observables = [
+      ...perSource.map(([c]) => c),
+      state,
+      duplicates,
+      upstream,
+    ];
     meter.addBatchObservableCallback((result) => {
       for (const source of this.#readings?.listSources() ?? []) {
         const id = source.config.id;
@@ -252,6 +267,17 @@ export class GatewayMetrics {
         const sum = group.members.reduce((n, m) => n + m.duplicates, 0);
         const total = this.#fold.fold(`duplicates:${id}`, sum);
         result.observe(duplicates, total, { [Attr.GROUP]: id });
+      }
+      for (const source of this.#readings?.listUpstreamSubscriptions?.() ??
+        []) {
+        const counts = new Map(UPSTREAM_STATES.map((s) => [s, 0]));
+        for (const { state } of source.subscriptions) {
+          counts.set(state, (counts.get(state) ?? 0) + 1);
+        }
+        for (const [s, count] of counts) {
+          const attributes = { [Attr.SOURCE]: source.source, [Attr.STATE]: s };
+          result.observe(upstream, count, attributes);
+        }
       }
     }, observables);
   }

@@ -38,10 +38,18 @@ export interface GroupReading {
   readonly active?: string;
 }
 
+/** A source's on-demand upstream subscriptions, by state. */
+export interface UpstreamReading {
+  readonly source: string;
+  readonly subscriptions: readonly { readonly state: string }[];
+}
+
 /** The reads behind metrics and readiness. */
 export interface GatewayReadings {
   listSources(): readonly SourceReading[];
   listGroups(): readonly GroupReading[];
+  /** Optional: readers without on-demand sources need not offer it. */
+  listUpstreamSubscriptions?(): readonly UpstreamReading[];
 }
 
 /**

@@ -1,7 +1,7 @@
 import {
+  type Context,
   propagation,
   ROOT_CONTEXT,
-  type Span,
   SpanKind,
   SpanStatusCode,
   type Tracer,
@@ -45,10 +45,17 @@ export interface SessionEnd {
 const INTERNAL_ERROR = 1011;
 
 interface OpenSession {
-  readonly span: Span;
   readonly session: ObservedSession;
-  /** Every pattern seen held, since patterns are gone by close time. */
-  readonly patterns: Set<string>;
+  readonly transport: TransportName;
+  /** `performance.now()` when the session opened. */
+  readonly openedAt: number;
+  /** The trace the span continues; ROOT_CONTEXT for a trace of its own. */
+  readonly parent: Context;
+  /**
+   * Every pattern seen held, since patterns are gone by close time; made
+   * when there is a first one to keep.
+   */
+  patterns: Set<string> | undefined;
 }
 
 /**
@@ -57,6 +64,12 @@ interface OpenSession {
  * close code. A session span starts its own trace: the HTTP upgrade is not
  * traced, so the only parent it can have is a `traceparent` header the
  * client sent with the upgrade request.
+ *
+ * The span is only started when the session closes, with the connect
+ * time as its start: nothing reads it before then, and an SDK span held
+ * open by every idle client would cost each about a kilobyte. Exporters
+ * therefore see a session span only once it has ended, as they would
+ * anyway, and span processors are told of its start at the same moment.
  */
 export class SessionSpans {
   readonly #tracer: Tracer;
@@ -68,8 +81,8 @@ export class SessionSpans {
   }
 
   /**
-   * Starts the span of a session that just connected. `headers` are the
-   * upgrade request's; a W3C `traceparent` among them becomes the parent.
+   * Notes a session that just connected. `headers` are the upgrade
+   * request's; a W3C `traceparent` among them becomes the parent.
    */
   opened(
     session: ObservedSession,
@@ -80,21 +93,16 @@ export class SessionSpans {
       headers === undefined
         ? ROOT_CONTEXT
         : propagation.extract(ROOT_CONTEXT, headers);
-    const { address, port } = splitAddress(session.remoteAddress);
-    const attributes: Record<string, string | number> = {
-      [Attr.CLIENT_ID]: session.id,
-      [Attr.TRANSPORT]: transport,
-      [Attr.CLIENT_ADDRESS]: address,
-    };
-    if (port !== undefined) attributes[Attr.CLIENT_PORT] = port;
-    if (session.protocol) attributes[Attr.SUBPROTOCOL] = session.protocol;
-    const span = this.#tracer.startSpan(
-      "client.session",
-      { kind: SpanKind.SERVER, attributes },
+    const patterns =
+      session.patterns.size > 0 ? new Set(session.patterns) : undefined;
+    const openedAt = performance.now();
+    this.#open.set(session.id, {
+      session,
+      transport,
+      openedAt,
       parent,
-    );
-    const patterns = new Set(session.patterns);
-    this.#open.set(session.id, { span, session, patterns });
+      patterns,
+    });
   }
 
   /**
@@ -105,17 +113,29 @@ export class SessionSpans {
   subscribed(sessionId: string, patterns: Iterable<string>): void {
     const open = this.#open.get(sessionId);
     if (open === undefined) return;
+    open.patterns ??= new Set();
     for (const pattern of patterns) open.patterns.add(pattern);
   }
 
-  /** Ends a session's span; unknown ids are ignored. */
+  /** Records a session's span, start to end; unknown ids are ignored. */
   closed(sessionId: string, end: SessionEnd = {}): void {
     const open = this.#open.get(sessionId);
     if (open === undefined) return;
     this.#open.delete(sessionId);
-    const { span, session, patterns } = open;
+    const { session, openedAt, parent } = open;
+    const patterns = new Set(open.patterns);
     for (const pattern of session.patterns) patterns.add(pattern);
+    // Wall-clock ends a monotonic duration apart, as the SDK stamps a span
+    // it times itself. Both are given: the SDK would end a span whose
+    // start was given on the wall clock alone.
+    const endTime = Date.now();
+    const startTime = endTime - (performance.now() - openedAt);
 
+    const span = this.#tracer.startSpan(
+      "client.session",
+      { kind: SpanKind.SERVER, startTime, attributes: openingOf(open) },
+      parent,
+    );
     span.setAttribute(Attr.SUBSCRIPTIONS, [...patterns].sort());
     span.setAttribute(Attr.DELIVERED, session.delivery.delivered);
     span.setAttribute(Attr.DROPPED, session.delivery.dropped);
@@ -124,15 +144,29 @@ export class SessionSpans {
     if (end.code === INTERNAL_ERROR) {
       span.setStatus({ code: SpanStatusCode.ERROR, message: end.reason });
     }
-    span.end();
+    span.end(endTime);
   }
 
-  /** Ends every open span, e.g. at shutdown. */
+  /** Records the span of every session still open, e.g. at shutdown. */
   close(): void {
     for (const id of [...this.#open.keys()]) {
       this.closed(id, { reason: "gateway stopped" });
     }
   }
+}
+
+/** The attributes a session has from its connect on. */
+function openingOf(open: OpenSession): Record<string, string | number> {
+  const { session, transport } = open;
+  const { address, port } = splitAddress(session.remoteAddress);
+  const attributes: Record<string, string | number> = {
+    [Attr.CLIENT_ID]: session.id,
+    [Attr.TRANSPORT]: transport,
+    [Attr.CLIENT_ADDRESS]: address,
+  };
+  if (port !== undefined) attributes[Attr.CLIENT_PORT] = port;
+  if (session.protocol) attributes[Attr.SUBPROTOCOL] = session.protocol;
+  return attributes;
 }
 
 /** Splits `host:port`, IPv6 hosts included (`::1:5000`). */

@@ -78,6 +78,35 @@ describe("GatewayMetrics", () => {
     assert.match(text, /^target_info\{service_name="tributary"\} 1$/m);
   });
 
+  it("counts each source's upstream subscriptions by state", async () => {
+    const metrics = create();
+    metrics.watch({
+      ...fakeGateway(),
+      listUpstreamSubscriptions: () => [
+        {
+          source: "metered",
+          subscriptions: [
+            { state: "subscribed" },
+            { state: "subscribed" },
+            { state: "rejected" },
+          ],
+        },
+      ],
+    });
+
+    const text = await metrics.render();
+
+    const count = (state: string) =>
+      sample(text, "tributary_upstream_subscriptions", {
+        tributary_source_id: "metered",
+        tributary_source_state: state,
+      });
+    assert.equal(count("subscribed"), 2);
+    assert.equal(count("rejected"), 1);
+    assert.equal(count("lingering"), 0);
+    assert.equal(count("pending"), 0);
+  });
+
   it("keeps counters rising when a translator starts over", async () => {
     const metrics = create();
     const gateway = fakeGateway();

@@ -35,4 +35,8 @@ export const jsonProtocol: WsProtocol = {
   frameOf(item: QueueItem): Buffer {
     return item.json;
   },
+
+  framedOf(item: QueueItem): Buffer {
+    return item.jsonFrame;
+  },
 };

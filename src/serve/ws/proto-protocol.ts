@@ -45,6 +45,10 @@ export const protoProtocol: WsProtocol = {
   frameOf(item: QueueItem): Buffer {
     return item.proto;
   },
+
+  framedOf(item: QueueItem): Buffer {
+    return item.protoFrame;
+  },
 };
 
 function decodeClientFrame(data: RawData): ClientFrame {

@@ -48,4 +48,10 @@ export interface WsProtocol {
    * made once for every session of this subprotocol.
    */
   frameOf(item: QueueItem): Buffer;
+  /**
+   * {@link frameOf} as a whole WebSocket frame, header included: the same
+   * bytes for every client of this subprotocol, written to each socket
+   * as they are.
+   */
+  framedOf(item: QueueItem): Buffer;
 }

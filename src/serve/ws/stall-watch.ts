@@ -16,6 +16,10 @@ export class StallWatch {
   /** The payload and send time of the ping not answered yet. */
   #pending: { payload: string; sentAt: number } | undefined;
   #stalled = false;
+  /** Whether the session was sent anything since its last ping. */
+  #busy = false;
+  /** Heartbeats skipped in a row for want of traffic. */
+  #quiet = 0;
 
   /** Listens for pongs on `socket`; pings only on {@link heartbeat}. */
   constructor(socket: WebSocket, timeoutMs: number, events: StallEvents) {
@@ -31,14 +35,27 @@ export class StallWatch {
   }
 
   /**
+   * The session was handed something to send. Only then is a ping worth
+   * its cost: a client that is sent nothing cannot fall behind, and
+   * pinging every idle client of a large gateway costs a fifth of a core.
+   */
+  sending(): void {
+    this.#busy = true;
+  }
+
+  /**
    * Judges the pending ping, then pings unless it is still unanswered:
    * one ping at a time, so pings cannot pile up behind a client that
-   * stopped reading.
+   * stopped reading. A session sent nothing since its last ping is
+   * pinged only every {@link QUIET_PING_EVERY} heartbeats, as a keepalive.
    */
   heartbeat(now: number): void {
     if (this.#socket.readyState !== WebSocket.OPEN) return;
     const pending = this.#pending;
     if (pending === undefined) {
+      if (!this.#busy && ++this.#quiet < QUIET_PING_EVERY) return;
+      this.#busy = false;
+      this.#quiet = 0;
       const payload = String(++this.#pings);
       this.#pending = { payload, sentAt: now };
       this.#socket.ping(payload);
@@ -56,6 +73,12 @@ export class StallWatch {
     this.#events.resumed();
   }
 }
+
+/**
+ * A session with no traffic is still pinged on every this many
+ * heartbeats, so that a quiet client that vanished is found in the end.
+ */
+export const QUIET_PING_EVERY = 30;
 
 /** What a {@link StallWatch} tells its session. */
 export interface StallEvents {

@@ -4,55 +4,108 @@ import type { Duplex } from "node:stream";
 export const DEFAULT_MAX_FRAMES_PER_WRITE = 16;
 
 /**
- * Merges the frames written to each client socket during one event-loop
- * turn into one write: the first frame of a turn corks the socket, and one
- * `setImmediate` for all sockets uncorks them after the turn's I/O
- * callbacks, so a burst of upstream messages costs each client one
- * `writev` instead of one syscall per message.
- *
- * `ws` frames each message inside its own cork/uncork pair; Node counts
- * corks, so those inner pairs do not flush while the outer cork holds.
+ * Merges the frames written to each client socket within a short window
+ * into one write. A burst of upstream messages then costs each client one
+ * `write` of one buffer, instead of a stream write and a syscall per
+ * message: for a fan-out, that per-message cost per client is most of the
+ * work. The window starts with the first frame any socket gets; when it
+ * ends, the batches of every socket are written together. A window of 0
+ * ends after the current event-loop turn's I/O callbacks (`setImmediate`);
+ * a window of 1 ms or more also takes in frames that arrive a moment later
+ * in reads of their own, as a burst sent frame by frame upstream does. A
+ * batch that reaches `maxFramesPerWrite` is written at once, which bounds
+ * how far a batch can run past the socket's high-water mark.
  */
 export class WriteCoalescer {
-  /** Corked sockets and how many frames each holds. */
-  readonly #held = new Map<Duplex, number>();
-  readonly #maxFrames: number;
+  readonly maxFrames: number;
+  readonly windowMs: number;
+  /** Batches holding frames, in the order they got their first. */
+  #due: FrameBatch[] = [];
   #scheduled = false;
 
   /**
    * @param maxFramesPerWrite - once a socket holds this many frames it is
-   * flushed at once, bounding how much the merge can delay a frame.
+   * written at once.
+   * @param windowMs - the longest a frame waits for others to join it.
    */
-  constructor(maxFramesPerWrite = DEFAULT_MAX_FRAMES_PER_WRITE) {
-    this.#maxFrames = maxFramesPerWrite;
+  constructor(maxFramesPerWrite = DEFAULT_MAX_FRAMES_PER_WRITE, windowMs = 0) {
+    this.maxFrames = maxFramesPerWrite;
+    this.windowMs = windowMs;
   }
 
-  /** Call just before writing one frame to `socket`. */
-  hold(socket: Duplex): void {
-    const held = this.#held.get(socket);
-    if (held === undefined) {
-      socket.cork();
-      this.#held.set(socket, 1);
-      this.#schedule();
-    } else if (held >= this.#maxFrames) {
-      // Flush what is held and keep the socket corked for this frame.
-      socket.uncork();
-      socket.cork();
-      this.#held.set(socket, 1);
-    } else {
-      this.#held.set(socket, held + 1);
-    }
+  /**
+   * The batch of one socket. `isOpen` is asked before each write: frames
+   * held when the session closed are not written after its close frame.
+   * `written` is called once each batch has been handed to the kernel.
+   */
+  batchFor(
+    socket: Duplex,
+    isOpen: () => boolean,
+    written: () => void,
+  ): FrameBatch {
+    return new FrameBatch(this, socket, isOpen, written);
   }
 
-  #schedule(): void {
+  /** A batch got its first frame of the turn. */
+  due(batch: FrameBatch): void {
+    this.#due.push(batch);
     if (this.#scheduled) return;
     this.#scheduled = true;
-    setImmediate(() => this.#flush());
+    if (this.windowMs > 0) {
+      setTimeout(() => this.#flush(), this.windowMs);
+    } else {
+      setImmediate(() => this.#flush());
+    }
   }
 
   #flush(): void {
     this.#scheduled = false;
-    for (const socket of this.#held.keys()) socket.uncork();
-    this.#held.clear();
+    const due = this.#due;
+    this.#due = [];
+    for (const batch of due) batch.flush();
+  }
+}
+
+/** The frames one socket was given this turn, written as one buffer. */
+export class FrameBatch {
+  readonly #coalescer: WriteCoalescer;
+  readonly #socket: Duplex;
+  readonly #isOpen: () => boolean;
+  readonly #written: () => void;
+  #frames: Buffer[] = [];
+
+  constructor(
+    coalescer: WriteCoalescer,
+    socket: Duplex,
+    isOpen: () => boolean,
+    written: () => void,
+  ) {
+    this.#coalescer = coalescer;
+    this.#socket = socket;
+    this.#isOpen = isOpen;
+    this.#written = written;
+  }
+
+  /** Frames held, not yet written. */
+  get size(): number {
+    return this.#frames.length;
+  }
+
+  /** Holds one whole WebSocket frame until the turn ends. */
+  add(frame: Buffer): void {
+    const frames = this.#frames;
+    if (frames.length === 0) this.#coalescer.due(this);
+    frames.push(frame);
+    if (frames.length >= this.#coalescer.maxFrames) this.flush();
+  }
+
+  /** Writes what is held now; a no-op when nothing is. */
+  flush(): void {
+    const frames = this.#frames;
+    if (frames.length === 0) return;
+    this.#frames = [];
+    if (!this.#isOpen()) return;
+    const data = frames.length === 1 ? frames[0] : Buffer.concat(frames);
+    this.#socket.write(data as Buffer, this.#written);
   }
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
-import { WebSocketServer } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import type { Fanout } from "../fanout.js";
 import { WsCloseCode } from "./error-codes.js";
 import { pickSubprotocol, WS_SUBPROTOCOLS } from "./protocols.js";
@@ -26,6 +26,7 @@ export interface WsGatewayOptions {
     readonly maxClientFrameBytes: number;
     /** Frames merged into one socket write per turn; 0 turns merging off. */
     readonly maxFramesPerWrite: number;
+    readonly writeWindowMs: number;
     /** Every session is pinged this often; 0 sends no pings. */
     readonly clientPingIntervalMs: number;
   };
@@ -54,16 +55,30 @@ export class WsGateway {
   #nextSessionNumber = 1;
   readonly #coalescer: WriteCoalescer | undefined;
   readonly #stopPinging: () => void;
+  /** Forgets a session whose socket closed; one for every session. */
+  readonly #closed = (session: WsSession, code: number, reason: Buffer) => {
+    this.sessions.delete(session.id);
+    this.#options.onSessionChange?.({
+      session,
+      connected: false,
+      reason: `${code} ${reason.toString()}`.trim(),
+    });
+  };
 
   constructor(options: WsGatewayOptions) {
     this.#options = options;
     this.#log = options.logger.child({ component: "ws" });
     const maxFrames = options.limits.maxFramesPerWrite;
-    this.#coalescer = maxFrames > 0 ? new WriteCoalescer(maxFrames) : undefined;
+    const windowMs = options.limits.writeWindowMs;
+    this.#coalescer =
+      maxFrames > 0 ? new WriteCoalescer(maxFrames, windowMs) : undefined;
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.limits.maxClientFrameBytes,
       perMessageDeflate: false,
+      // `sessions` tracks the clients; ws's own set would add an entry
+      // and a close listener per connection for nothing.
+      clientTracking: false,
       handleProtocols: (offered) => pickSubprotocol(offered) ?? false,
     });
     const pingMs = options.limits.clientPingIntervalMs;
@@ -86,32 +101,32 @@ export class WsGateway {
       rejectUpgrade(socket, 400, `unsupported subprotocol; use ${supported}`);
       return true;
     }
+    // Read the peer address now: a callback that used `req` would keep
+    // the whole request, headers and all, for as long as the client stays.
+    const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      const id = `ws-${this.#nextSessionNumber++}`;
-      const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-      const session = new WsSession(id, ws, remote, {
-        fanout: this.#options.fanout,
-        limits: this.#options.limits,
-        logger: this.#log,
-        rawSocket: socket,
-        coalescer: this.#coalescer,
-      });
-      this.sessions.set(id, session);
-      this.#options.onSessionChange?.({ session, connected: true });
-      ws.once("close", (code, reason) => {
-        this.sessions.delete(id);
-        this.#options.onSessionChange?.({
-          session,
-          connected: false,
-          reason: `${code} ${reason.toString()}`.trim(),
-        });
-      });
-      this.#log.info(
-        { client: id, remote, protocol: ws.protocol || "(default)" },
-        "client connected",
-      );
+      this.#open(ws, socket, remote);
     });
     return true;
+  }
+
+  /** Starts the session of an upgraded socket; tracks it until it closes. */
+  #open(ws: WebSocket, socket: Duplex, remote: string): void {
+    const id = `ws-${this.#nextSessionNumber++}`;
+    const session = new WsSession(id, ws, remote, {
+      fanout: this.#options.fanout,
+      limits: this.#options.limits,
+      logger: this.#log,
+      rawSocket: socket,
+      coalescer: this.#coalescer,
+      onClose: this.#closed,
+    });
+    this.sessions.set(id, session);
+    this.#options.onSessionChange?.({ session, connected: true });
+    this.#log.info(
+      { client: id, remote, protocol: ws.protocol || "(default)" },
+      "client connected",
+    );
   }
 
   /**

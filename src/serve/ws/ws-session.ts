@@ -10,6 +10,8 @@ import type {
 } from "../fanout.js";
 import { countNotice, queueReplay } from "../resume-replay.js";
 import {
+  DeferredSink,
+  type QueueSink,
   SessionQueue,
   type SessionQueueStats,
   type SlowConsumerPolicy,
@@ -29,7 +31,7 @@ import {
 } from "./request-checks.js";
 import { StallWatch } from "./stall-watch.js";
 import type { WriteCoalescer } from "./write-coalescer.js";
-import { createWsSink } from "./ws-sink.js";
+import { createWsSink, type WsSink } from "./ws-sink.js";
 
 /** Who placed a pattern: the client itself or the control plane. */
 export type WsSubscriptionOrigin = "client" | "control";
@@ -56,6 +58,12 @@ export interface WsSessionOptions {
   readonly rawSocket?: Duplex;
   /** Merges each turn's frames into one write; none writes each at once. */
   readonly coalescer?: WriteCoalescer;
+  /**
+   * Told when the socket has closed, after the session let go of its
+   * subscriptions. One function for all sessions costs less than a close
+   * listener of the owner's own on every socket.
+   */
+  readonly onClose?: (session: WsSession, code: number, reason: Buffer) => void;
 }
 
 /** Counters of one session, as ListClients will show them. */
@@ -110,10 +118,19 @@ export class WsSession implements Recipient {
   readonly #socket: WebSocket;
   readonly #wire: WsProtocol;
   readonly #queue: SessionQueue;
+  /** What {@link #createSink} builds the sink from. */
+  readonly #rawSocket: Duplex | undefined;
+  readonly #coalescer: WriteCoalescer | undefined;
+  /** The socket's sink, once the first frame built it. */
+  #sink: WsSink | undefined;
 
   readonly #fanout: Fanout;
   readonly #limits: WsSessionLimits;
-  readonly #log: Logger;
+  /** The gateway's logger; see {@link #log}. */
+  readonly #parentLog: Logger;
+  #childLog: Logger | undefined;
+  /** See {@link WsSessionOptions.onClose}. */
+  readonly #closed: WsSessionOptions["onClose"];
 
   constructor(
     id: string,
@@ -128,25 +145,27 @@ export class WsSession implements Recipient {
     this.#socket = socket;
     this.#fanout = options.fanout;
     this.#limits = options.limits;
+    this.#parentLog = options.logger;
+    this.#rawSocket = options.rawSocket;
+    this.#coalescer = options.coalescer;
+    this.#closed = options.onClose;
 
-    this.#log = options.logger.child({ client: id });
+    // Method shorthand, not arrow properties: tsx compiles with esbuild's
+    // keepNames, which names each arrow stored in a property through
+    // `Object.defineProperty`, and that gives every such closure of every
+    // session a property dictionary of its own (about 250 bytes).
+    const session = this;
     this.watch = new StallWatch(socket, options.limits.stallTimeoutMs, {
-      stalled: (reason) => this.#onStall(reason),
-      resumed: () => {
-        this.#log.info({ ...this.delivery }, "stalled client reads again");
-        this.#queue.drain();
+      stalled(reason) {
+        session.#onStall(reason);
+      },
+      resumed() {
+        session.#onResumed();
       },
     });
-
-    const sink = createWsSink({
-      socket,
-      wire: this.#wire,
-      rawSocket: options.rawSocket,
-      coalescer: options.coalescer,
-      stalled: () => this.watch.stalled,
-      drain: () => this.#queue.drain(),
-      overflow: (reason) => this.close(WsCloseCode.POLICY_VIOLATION, reason),
-    });
+    // Most sessions sit idle: the socket's sink and its closures are built
+    // for the first frame the queue writes, not for every connection.
+    const sink = new DeferredSink(() => this.#createSink());
     this.#queue = new SessionQueue(sink, {
       policy: options.limits.slowConsumerPolicy,
       maxMessages: options.limits.maxSessionQueueMessages,
@@ -154,12 +173,38 @@ export class WsSession implements Recipient {
       onDelivered: options.fanout.deliveryHook("websocket"),
     });
     socket.on("message", (data, isBinary) => this.#onFrame(data, isBinary));
-    socket.on("close", (code, reason) => this.#onClose(code, reason));
+    socket.on("close", (code, reason) => {
+      this.#onClose(code, reason);
+      this.#closed?.(this, code, reason);
+    });
     // A socket error is followed by close; the listener keeps it from
     // being thrown as an unhandled 'error' event.
     socket.on("error", (err) => {
       this.#log.info({ err: err.message }, "client socket error");
     });
+  }
+
+  /**
+   * The session's child logger, made for its first line: a session that
+   * connects and stays quiet logs nothing until it closes, and a child
+   * logger held by each of thousands of idle sessions adds up.
+   */
+  get #log(): Logger {
+    this.#childLog ??= this.#parentLog.child({ client: this.id });
+    return this.#childLog;
+  }
+
+  #createSink(): QueueSink {
+    this.#sink = createWsSink({
+      socket: this.#socket,
+      wire: this.#wire,
+      rawSocket: this.#rawSocket,
+      coalescer: this.#coalescer,
+      stalled: () => this.watch.stalled,
+      drain: () => this.#queue.drain(),
+      overflow: (reason) => this.close(WsCloseCode.POLICY_VIOLATION, reason),
+    });
+    return this.#sink;
   }
 
   /** Messages accepted, delivered, dropped and queued for this client. */
@@ -169,12 +214,14 @@ export class WsSession implements Recipient {
 
   /** Sends a message frame shared with every other recipient. */
   deliver(message: EncodedEnvelope): void {
+    this.watch.sending();
     this.#queue.push(message);
   }
 
   /** Sends a gap or reset frame shared with every other recipient. */
   deliverNotice(notice: EncodedNotice): void {
     countNotice(this.stats, notice.notice.type);
+    this.watch.sending();
     this.#queue.push(notice);
   }
 
@@ -214,8 +261,15 @@ export class WsSession implements Recipient {
   close(code: number, reason: string): void {
     if (this.#socket.readyState === WebSocket.OPEN) {
       this.#log.info({ code, reason }, "closing client session");
+      // What was written this turn goes out before the close frame.
+      this.#sink?.flush();
     }
     this.#socket.close(code, reason);
+  }
+
+  #onResumed(): void {
+    this.#log.info({ ...this.delivery }, "stalled client reads again");
+    this.#queue.drain();
   }
 
   #onStall(reason: string): void {
@@ -382,6 +436,8 @@ export class WsSession implements Recipient {
   /** Replies go around the queue: they are few and answer the client. */
   #reply(reply: WsReply): void {
     if (this.#socket.readyState !== WebSocket.OPEN) return;
+    // Behind the messages already written this turn, not ahead of them.
+    this.#sink?.flush();
     const frame = this.#wire.encodeReply(reply);
     this.#socket.send(frame, { binary: this.#wire.binary });
   }

@@ -1,6 +1,6 @@
 import type { Duplex } from "node:stream";
 import { WebSocket } from "ws";
-import type { QueueSink } from "../session-queue.js";
+import type { QueueItem, QueueSink } from "../session-queue.js";
 import type { WsProtocol } from "./protocol.js";
 import type { WriteCoalescer } from "./write-coalescer.js";
 
@@ -25,27 +25,56 @@ export interface WsSinkParts {
   readonly overflow: (reason: string) => void;
 }
 
-/** A session queue's view of one WebSocket. */
-export function createWsSink(parts: WsSinkParts): QueueSink {
+/** A session queue's view of one WebSocket, and its pending batch. */
+export interface WsSink extends QueueSink {
+  /**
+   * Writes the frames held for this turn now. A reply, a pong or a close
+   * frame goes through ws directly; flushing first keeps it behind the
+   * messages the session wrote before it.
+   */
+  flush(): void;
+}
+
+/**
+ * A session queue's view of one WebSocket.
+ *
+ * With the upgraded TCP socket at hand, a message goes out as the frame
+ * every client of the subprotocol shares (see `framedOf`), written to that
+ * socket as it is: no header, mask check or copy per recipient, which is
+ * most of what `WebSocket.send` costs a fan-out. This is sound because the
+ * server has permessage-deflate off, so ws's own sender writes every
+ * frame (pongs, replies, close) synchronously and in order on the same
+ * socket; nothing of its is ever queued behind ours or ahead of it.
+ * `bufferedAmount` still counts these bytes once written: it reads the
+ * socket's writable length. Frames held in the turn's batch are not
+ * counted yet; the batch's own bound (`maxFramesPerWrite`) limits them.
+ */
+export function createWsSink(parts: WsSinkParts): WsSink {
   const { socket, wire, rawSocket, coalescer, stalled, drain } = parts;
   const options = { binary: wire.binary };
-  const hold =
-    coalescer !== undefined && rawSocket !== undefined
-      ? () => coalescer.hold(rawSocket)
-      : undefined;
+  const open = () => socket.readyState === WebSocket.OPEN;
+  let write: (item: QueueItem) => void;
+  let flush = () => {};
+  if (rawSocket === undefined) {
+    write = (item) => socket.send(wire.frameOf(item), options, drain);
+  } else if (coalescer === undefined) {
+    write = (item) => {
+      rawSocket.write(wire.framedOf(item), drain);
+    };
+  } else {
+    const batch = coalescer.batchFor(rawSocket, open, drain);
+    write = (item) => batch.add(wire.framedOf(item));
+    flush = () => batch.flush();
+  }
   return {
     ready: () =>
-      !stalled() &&
-      socket.readyState === WebSocket.OPEN &&
-      socket.bufferedAmount < SOCKET_HIGH_WATER_BYTES,
+      !stalled() && open() && socket.bufferedAmount < SOCKET_HIGH_WATER_BYTES,
     // Every write asks to be told when it is flushed. Asking only for the
     // write that crosses the high-water mark is not enough: frame headers,
     // pongs and replies also fill the socket, and a session that stops
     // being ready without a pending callback would stall.
-    write: (item) => {
-      hold?.();
-      socket.send(wire.frameOf(item), options, drain);
-    },
+    write,
+    flush,
     overflow: parts.overflow,
   };
 }

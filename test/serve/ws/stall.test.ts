@@ -208,6 +208,23 @@ describe("stall detection by ping/pong", () => {
     assert.equal(sessions[1]?.stats.stalls, 0);
   });
 
+  it("pings a client with no traffic only as a rare keepalive", async () => {
+    const { healthy } = await setUp({});
+    const quiet = await TestClient.connect(gw?.wsUrl ?? "");
+    clients.push(quiet);
+    await quiet.subscribe(["other.topic"]);
+    let busyPings = 0;
+    let quietPings = 0;
+    healthy.socket.on("ping", () => busyPings++);
+    quiet.socket.on("ping", () => quietPings++);
+    await feed(200, healthy);
+
+    // About ten heartbeats passed: the busy client was pinged on most,
+    // the quiet one at most once (every QUIET_PING_EVERY = 30th).
+    assert.ok(busyPings >= 5, `only ${busyPings} pings with traffic`);
+    assert.ok(quietPings <= 1, `${quietPings} pings without traffic`);
+  });
+
   it("sends no pings and detects nothing with an interval of 0", async () => {
     const { healthy, slow, sessions } = await setUp({
       slowConsumerPolicy: "disconnect",
@@ -234,7 +251,7 @@ describe("stall detection by ping/pong", () => {
       assert.throws(() => parseConfig({ limits }), JSON.stringify(limits));
     }
     const { limits } = parseConfig({});
-    assert.equal(limits.clientPingIntervalMs, 5000);
-    assert.equal(limits.stallTimeoutMs, 5000);
+    assert.equal(limits.clientPingIntervalMs, 2000);
+    assert.equal(limits.stallTimeoutMs, 2000);
   });
 });
