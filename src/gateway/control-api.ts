@@ -310,8 +310,9 @@ export type GatewayEvent =
   | {
       /**
        * A source sent a subscribe or unsubscribe frame of an on-demand
-       * topic, the upstream rejected one (`reason` is its reason), or a
-       * topic was wanted past `maxSubscriptions` (`reason` says so).
+       * topic (or let a lingering one go at a reconnect, with no frame:
+       * `reason` says so), the upstream rejected one (`reason` is its
+       * reason), or a topic was wanted past `maxSubscriptions`.
        */
       readonly type: "upstream-subscription";
       readonly source: string;

@@ -73,6 +73,9 @@ export class ControlLayer implements GatewayControl {
       }
       await this.#persist((o) => {
         o.sources[config.id] = { config: { ...config } };
+        // A source of this id removed from the config file may have left
+        // its standing topics behind; the new source starts from its own.
+        delete o.standing[config.id];
       });
       this.#topology.addSource(config, "control");
       this.#emit({ type: "source", source: config.id, change: "added" });
@@ -277,18 +280,21 @@ export class ControlLayer implements GatewayControl {
           `"${topic}" is already a standing subscription of source "${source}"`,
         );
       }
-      if (upstream.stateOf(topic) === undefined && upstream.full) {
-        throw new ControlError(
-          "RESOURCE_EXHAUSTED",
-          `source "${source}" is at its limit of ${upstream.limit} ` +
-            "upstream subscriptions",
-        );
+      // Applied first, so that the limit is judged as the runtime sees it
+      // (a lingering topic may give way), and saved only if it took.
+      const held = upstream.setStanding(topic, true);
+      if (!held.ok && held.refusal === "limit") {
+        throw new ControlError("RESOURCE_EXHAUSTED", held.reason);
       }
-      const standing = [...this.#standingOf(source), topic];
-      await this.#persist((o) => {
-        o.standing[source] = standing;
-      });
-      upstream.setStanding(topic, true);
+      const standing = [...new Set([...this.#standingOf(source), topic])];
+      try {
+        await this.#persist((o) => {
+          o.standing[source] = standing;
+        });
+      } catch (err) {
+        upstream.setStanding(topic, false);
+        throw err;
+      }
       this.#showStanding(source);
       return upstreamView(source, upstream);
     });

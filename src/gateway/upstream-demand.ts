@@ -88,6 +88,9 @@ export class UpstreamDemand implements SubscriptionDemand {
     if (isWildcardPattern(pattern)) return;
     const count = this.#drop(pattern, recipient);
     for (const upstream of this.#covering(pattern)) {
+      // A source that never took the topic (it was full) has nothing to
+      // release; asking it would try to subscribe at a leave.
+      if (upstream.stateOf(pattern) === undefined) continue;
       upstream.hold(pattern, count);
     }
   }
@@ -115,7 +118,18 @@ export class UpstreamDemand implements SubscriptionDemand {
     let refused = 0;
     for (const [topic, holders] of this.#holders) {
       if (!upstream.rules.covers(topic)) continue;
-      if (!upstream.hold(topic, holders.size).ok) refused++;
+      const result = upstream.hold(topic, holders.size);
+      if (result.ok || result.refusal !== "limit") continue;
+      refused++;
+      // Sessions already hold the topic; if no other source carries it,
+      // they must hear that it will not flow.
+      if (this.#carriedElsewhere(upstream.source, topic)) continue;
+      const problem: SubscriptionProblem = {
+        topic,
+        code: "UPSTREAM_LIMIT",
+        message: `${topic} is not subscribed upstream: ${result.reason}`,
+      };
+      for (const recipient of holders) recipient.deliverProblem(problem);
     }
     if (refused > 0) {
       this.#log.warn(
@@ -130,11 +144,7 @@ export class UpstreamDemand implements SubscriptionDemand {
    * another source still carries it.
    */
   rejected(source: string, topic: string, reason: string): void {
-    const stillCarried = this.#covering(topic).some((u) => {
-      const state = u.stateOf(topic);
-      return u.source !== source && state !== undefined && state !== "rejected";
-    });
-    if (stillCarried) return;
+    if (this.#carriedElsewhere(source, topic)) return;
     const problem = rejected(topic, [`${source}: ${reason}`]);
     for (const recipient of this.#holders.get(topic) ?? []) {
       recipient.deliverProblem(problem);
@@ -144,6 +154,14 @@ export class UpstreamDemand implements SubscriptionDemand {
   /** Sessions holding `topic` as an exact pattern. */
   subscribers(topic: string): number {
     return this.#holders.get(topic)?.size ?? 0;
+  }
+
+  /** True when a source other than `source` has `topic` and no refusal. */
+  #carriedElsewhere(source: string, topic: string): boolean {
+    return this.#covering(topic).some((u) => {
+      const state = u.stateOf(topic);
+      return u.source !== source && state !== undefined && state !== "rejected";
+    });
   }
 
   #covering(topic: string): UpstreamSubscriptions[] {

@@ -35,6 +35,9 @@ export interface Rejection {
   readonly reason: string;
 }
 
+/** Printable ASCII that JSON writes as it is (no quote, no backslash). */
+const PLAIN = /^[\x20-\x21\x23-\x5b\x5d-\x7e]*$/;
+
 /** Longest upstream reason kept; the rest of a long error frame is cut. */
 const MAX_REASON_LENGTH = 300;
 
@@ -42,7 +45,7 @@ const MAX_REASON_LENGTH = 300;
  * `{topic}` is the whole topic, `{1}` to `{16}` one of its tokens,
  * counted from 1. Any other text, braces included, is sent as written.
  */
-const PLACEHOLDER = /\{(topic|[1-9][0-9]?)\}/g;
+const PLACEHOLDER = /\{(topic|1[0-6]|[1-9])\}/g;
 
 /**
  * A source's on-demand rules, compiled: which topics they cover and the
@@ -121,10 +124,17 @@ export function compileRejection(
   const tests = Object.entries(spec.match).map(
     ([pointer, expected]) => [compilePointer(pointer), expected] as const,
   );
+  // Most frames are data, not rejections. A string value of `match` made
+  // of plain printable ASCII appears in a matching frame's bytes exactly
+  // as JSON writes it, so a frame without it is passed over unparsed.
+  const needles = Object.values(spec.match)
+    .filter((v): v is string => typeof v === "string" && PLAIN.test(v))
+    .map((v) => Buffer.from(JSON.stringify(v)));
   const topicOf = compileTopicTemplate(spec.topic);
   const reasonOf =
     spec.reason === undefined ? undefined : compilePointer(spec.reason);
   return (frame) => {
+    if (!needles.every((needle) => frame.includes(needle))) return undefined;
     let value: unknown;
     try {
       value = JSON.parse(frame.toString("utf8"));

@@ -100,6 +100,8 @@ export class UpstreamSubscriptions {
   readonly #rejection: ((frame: Buffer) => Rejection | undefined) | undefined;
   /** In the order topics were first wanted, which reconnects keep. */
   readonly #entries = new Map<string, Entry>();
+  /** Between connected() and disconnected(). */
+  #connected = false;
   #closed = false;
 
   constructor(
@@ -194,8 +196,11 @@ export class UpstreamSubscriptions {
   connected(): string[] {
     const frames: string[] = [];
     const now = this.#now();
+    this.#connected = true;
     for (const entry of [...this.#entries.values()]) {
-      if (entry.state === "rejected") continue;
+      // A standing topic has no subscriber whose leaving would clear a
+      // rejection, so each new connection tries it again.
+      if (entry.state === "rejected" && !entry.standing) continue;
       if (entry.state === "lingering") {
         this.#forget(entry, "no subscriber at reconnect");
         continue;
@@ -203,6 +208,7 @@ export class UpstreamSubscriptions {
       frames.push(entry.frames.subscribe);
       entry.state = "subscribed";
       entry.since = now;
+      entry.reason = undefined;
       this.#options.onChange({ topic: entry.topic, change: "subscribed" });
     }
     if (frames.length > 0) {
@@ -216,6 +222,7 @@ export class UpstreamSubscriptions {
 
   /** The connection closed: nothing is subscribed until the next one. */
   disconnected(): void {
+    this.#connected = false;
     const now = this.#now();
     for (const entry of this.#entries.values()) {
       if (entry.state !== "subscribed") continue;
@@ -326,7 +333,8 @@ export class UpstreamSubscriptions {
     if (entry.state === "lingering") {
       clearTimeout(entry.linger);
       entry.linger = undefined;
-      entry.state = "subscribed";
+      // Still subscribed upstream, unless the link dropped meanwhile.
+      entry.state = this.#connected ? "subscribed" : "pending";
       entry.since = this.#now();
     }
     return OK;
@@ -356,6 +364,7 @@ export class UpstreamSubscriptions {
 
   #subscribe(entry: Entry): void {
     if (!this.#options.send(entry.frames.subscribe)) return;
+    this.#connected = true;
     entry.state = "subscribed";
     entry.since = this.#now();
     this.#options.onChange({ topic: entry.topic, change: "subscribed" });

@@ -2,7 +2,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { parseConfig } from "../../src/config/index.js";
-import { checkFrameTemplate, DemandRules } from "../../src/sources/index.js";
+import {
+  checkFrameTemplate,
+  compileRejection,
+  DemandRules,
+} from "../../src/sources/index.js";
 import { matchesPattern, patternsOverlap } from "../../src/topics/index.js";
 
 describe("DemandRules", () => {
@@ -41,6 +45,55 @@ describe("DemandRules", () => {
       /\{3\} names token 3, but a topic matching "trades.\*" may have only 2/,
     );
     checkFrameTemplate({ s: "{2}", t: "{topic}", u: "{not-one}" }, "trades.*");
+  });
+});
+
+describe("compileRejection", () => {
+  const read = compileRejection({
+    match: { "/type": "error", "/code": 40 },
+    topic: "trades.{/symbol}",
+    reason: "/message",
+  });
+  const frame = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+  it("reads the topic and reason of a matching frame", () => {
+    assert.deepEqual(
+      read(frame({ type: "error", code: 40, symbol: "X", message: "no" })),
+      { topic: "trades.X", reason: "no" },
+    );
+  });
+
+  it("passes over other frames, malformed ones included", () => {
+    assert.equal(
+      read(frame({ type: "trade", code: 40, symbol: "X" })),
+      undefined,
+    );
+    assert.equal(
+      read(frame({ type: "error", code: 41, symbol: "X" })),
+      undefined,
+    );
+    assert.equal(read(frame({ type: "error", code: 40 })), undefined);
+    assert.equal(read(Buffer.from('{"type":"error",')), undefined);
+  });
+
+  it("keeps the whole frame as the reason when there is no reason pointer", () => {
+    const bare = compileRejection({
+      match: { "/type": "error" },
+      topic: "trades.{/s}",
+    });
+    const text = '{"type":"error","s":"Y"}';
+    assert.deepEqual(bare(Buffer.from(text)), {
+      topic: "trades.Y",
+      reason: text,
+    });
+  });
+
+  it("does not see a match value written with needless escapes (a byte pre-check)", () => {
+    // "\u0065rror" is "error"; the pre-check looks for the bytes "error".
+    const escaped = Buffer.from(
+      '{"type":"\\u0065rror","code":40,"symbol":"X"}',
+    );
+    assert.equal(read(escaped), undefined);
   });
 });
 

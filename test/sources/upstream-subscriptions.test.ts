@@ -184,6 +184,35 @@ describe("UpstreamSubscriptions", () => {
     assert.deepEqual(sent, [sub("BAD"), sub("BAD")]);
   });
 
+  it("tries a rejected standing topic again on each new connection", () => {
+    const { upstream, link } = setup({
+      standing: ["trades.S"],
+      rejection: { match: { "/type": "error" }, topic: "trades.{/symbol}" },
+    });
+    upstream.inspect({
+      source: "vendor-a",
+      data: Buffer.from('{"type":"error","symbol":"S"}'),
+      isBinary: false,
+      receivedAt: Date.now(),
+    });
+    assert.equal(upstream.stateOf("trades.S"), "rejected");
+    link.close();
+    assert.deepEqual(link.reopen(), [sub("S")]);
+    assert.equal(upstream.stateOf("trades.S"), "subscribed");
+    assert.equal(upstream.list()[0]?.reason, undefined);
+  });
+
+  it("shows a topic revived while the link is down as pending", () => {
+    const { upstream, link } = setup();
+    link.reopen();
+    upstream.hold("trades.A", 1);
+    upstream.hold("trades.A", 0);
+    link.close();
+    upstream.hold("trades.A", 1);
+    assert.equal(upstream.stateOf("trades.A"), "pending");
+    assert.deepEqual(link.reopen(), [sub("A")]);
+  });
+
   it("lists topics sorted with their counts and states", () => {
     const { upstream, link } = setup({ standing: ["trades.Z"] }, false);
     upstream.hold("trades.B", 2);

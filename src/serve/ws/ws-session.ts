@@ -33,6 +33,12 @@ import { StallWatch } from "./stall-watch.js";
 import type { WriteCoalescer } from "./write-coalescer.js";
 import { createWsSink, type WsSink } from "./ws-sink.js";
 
+/**
+ * How long a client the gateway closes has to answer the close frame
+ * before its socket is cut.
+ */
+const CLOSE_GRACE_MS = 1_000;
+
 /** Who placed a pattern: the client itself or the control plane. */
 export type WsSubscriptionOrigin = "client" | "control";
 
@@ -265,6 +271,10 @@ export class WsSession implements Recipient {
       this.#sink?.flush();
     }
     this.#socket.close(code, reason);
+    // A client that stopped reading never answers the close frame, and ws
+    // would hold its socket (and the memory behind it) for 30 s.
+    const socket = this.#socket;
+    setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
   }
 
   #onResumed(): void {
@@ -332,7 +342,7 @@ export class WsSession implements Recipient {
       );
     }
 
-    this.#subscribeHeld(request.topics, request.id, "client");
+    this.#subscribeHeld([...new Set(request.topics)], request.id, "client");
     // Same synchronous turn as the index change above: no message can be
     // published between the replay and the live stream, so the seam has
     // neither a duplicate nor a hole.

@@ -128,6 +128,13 @@ describe("stall detection by ping/pong", () => {
         if (result.status === "rejected") throw result.reason;
       }
       assert.ok(detectedIn < 1000, `detected after ${detectedIn} ms`);
+      // It never answers the close frame either: the gateway cuts it
+      // after a second's grace rather than ws's 30 s.
+      await waitFor(
+        "the slow session to be gone",
+        () => !gw?.gateway.ws.sessions.has(sessions[1]?.id ?? ""),
+        2500,
+      );
     } finally {
       clearInterval(chatter);
     }
