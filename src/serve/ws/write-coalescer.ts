@@ -36,12 +36,13 @@ export class WriteCoalescer {
   /**
    * The batch of one socket. `isOpen` is asked before each write: frames
    * held when the session closed are not written after its close frame.
-   * `written` is called once each batch has been handed to the kernel.
+   * `written`, when given, is called once each batch has been handed to
+   * the kernel.
    */
   batchFor(
     socket: Duplex,
     isOpen: () => boolean,
-    written: () => void,
+    written?: () => void,
   ): FrameBatch {
     return new FrameBatch(this, socket, isOpen, written);
   }
@@ -71,14 +72,14 @@ export class FrameBatch {
   readonly #coalescer: WriteCoalescer;
   readonly #socket: Duplex;
   readonly #isOpen: () => boolean;
-  readonly #written: () => void;
+  readonly #written: (() => void) | undefined;
   #frames: Buffer[] = [];
 
   constructor(
     coalescer: WriteCoalescer,
     socket: Duplex,
     isOpen: () => boolean,
-    written: () => void,
+    written: (() => void) | undefined,
   ) {
     this.#coalescer = coalescer;
     this.#socket = socket;
@@ -106,6 +107,7 @@ export class FrameBatch {
     this.#frames = [];
     if (!this.#isOpen()) return;
     const data = frames.length === 1 ? frames[0] : Buffer.concat(frames);
-    this.#socket.write(data as Buffer, this.#written);
+    if (this.#written === undefined) this.#socket.write(data as Buffer);
+    else this.#socket.write(data as Buffer, this.#written);
   }
 }

@@ -57,22 +57,28 @@ export function createWsSink(parts: WsSinkParts): WsSink {
   let flush = () => {};
   if (rawSocket === undefined) {
     write = (item) => socket.send(wire.frameOf(item), options, drain);
-  } else if (coalescer === undefined) {
-    write = (item) => {
-      rawSocket.write(wire.framedOf(item), drain);
-    };
   } else {
-    const batch = coalescer.batchFor(rawSocket, open, drain);
-    write = (item) => batch.add(wire.framedOf(item));
-    flush = () => batch.flush();
+    // No callback per write: the sink stops being ready only above
+    // SOCKET_HIGH_WATER_BYTES, far above the socket's own high-water mark,
+    // so whichever write took it there (ours, a reply, a pong) was told
+    // to wait, and the socket emits 'drain' once it has written it all.
+    rawSocket.on("drain", drain);
+    if (coalescer === undefined) {
+      write = (item) => {
+        rawSocket.write(wire.framedOf(item));
+      };
+    } else {
+      const batch = coalescer.batchFor(rawSocket, open);
+      write = (item) => batch.add(wire.framedOf(item));
+      flush = () => batch.flush();
+    }
   }
   return {
     ready: () =>
       !stalled() && open() && socket.bufferedAmount < SOCKET_HIGH_WATER_BYTES,
-    // Every write asks to be told when it is flushed. Asking only for the
-    // write that crosses the high-water mark is not enough: frame headers,
-    // pongs and replies also fill the socket, and a session that stops
-    // being ready without a pending callback would stall.
+    // Through ws, every write asks to be told when it is flushed: ws
+    // buffers inside its sender too, so the socket's 'drain' alone would
+    // not cover what it holds.
     write,
     flush,
     overflow: parts.overflow,
