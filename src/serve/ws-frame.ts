@@ -26,6 +26,7 @@ const TEXT: FrameOptions = {
   readOnly: false,
 };
 const BINARY: FrameOptions = { ...TEXT, opcode: 2 };
+const PING: FrameOptions = { ...TEXT, opcode: 9 };
 
 /**
  * One whole WebSocket frame from server to client: unmasked, final,
@@ -34,5 +35,14 @@ const BINARY: FrameOptions = { ...TEXT, opcode: 2 };
  */
 export function frameForClients(payload: Buffer, binary: boolean): Buffer {
   const parts = Sender.frame(payload, binary ? BINARY : TEXT);
+  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+}
+
+/**
+ * A whole ping frame with `payload` (at most 125 bytes, as control frames
+ * must be), for writing to any client socket as it is.
+ */
+export function pingFrameForClients(payload: string): Buffer {
+  const parts = Sender.frame(Buffer.from(payload), PING);
   return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
 }

@@ -1,4 +1,5 @@
 import { WebSocket } from "ws";
+import { pingFrameForClients } from "../ws-frame.js";
 
 /**
  * Ping/pong bookkeeping of one session. A client that stops reading does
@@ -12,7 +13,6 @@ export class StallWatch {
   readonly #socket: WebSocket;
   readonly #timeoutMs: number;
   readonly #events: StallEvents;
-  #pings = 0;
   /** The payload and send time of the ping not answered yet. */
   #pending: { payload: string; sentAt: number } | undefined;
   #stalled = false;
@@ -48,21 +48,36 @@ export class StallWatch {
    * one ping at a time, so pings cannot pile up behind a client that
    * stopped reading. A session sent nothing since its last ping is
    * pinged only every {@link QUIET_PING_EVERY} heartbeats, as a keepalive.
+   *
+   * The ping is the round's shared one; the session may hold it back a
+   * moment to ride along with its next write (see {@link StallEvents.ping}).
+   * Returns true when it did, so that the monitor sends it soon anyway.
+   *
+   * A ping counts as unanswered from `timeoutMs` minus a tenth (at most
+   * 250 ms): heartbeats come on a timer's beat, and a beat that runs a few
+   * ms early must not let a stall wait a whole interval more.
    */
-  heartbeat(now: number): void {
-    if (this.#socket.readyState !== WebSocket.OPEN) return;
+  heartbeat(now: number, ping: SharedPing): boolean {
+    if (this.#socket.readyState !== WebSocket.OPEN) return false;
     const pending = this.#pending;
     if (pending === undefined) {
-      if (!this.#busy && ++this.#quiet < QUIET_PING_EVERY) return;
+      if (!this.#busy && ++this.#quiet < QUIET_PING_EVERY) return false;
       this.#busy = false;
       this.#quiet = 0;
-      const payload = String(++this.#pings);
-      this.#pending = { payload, sentAt: now };
-      this.#socket.ping(payload);
-    } else if (!this.#stalled && now - pending.sentAt >= this.#timeoutMs) {
+      this.#pending = { payload: ping.payload, sentAt: now };
+      return this.#events.ping(ping);
+    }
+    const slack = Math.min(MAX_SLACK_MS, this.#timeoutMs / 10);
+    if (!this.#stalled && now - pending.sentAt >= this.#timeoutMs - slack) {
       this.#stalled = true;
       this.#events.stalled(`slow consumer: no pong in ${this.#timeoutMs} ms`);
     }
+    return false;
+  }
+
+  /** Sends a ping that {@link heartbeat} let the session hold back. */
+  sendHeldPing(): void {
+    this.#events.sendHeldPing();
   }
 
   #onPong(payload: string): void {
@@ -80,8 +95,31 @@ export class StallWatch {
  */
 export const QUIET_PING_EVERY = 30;
 
+/** Most a ping may count as unanswered before its full timeout. */
+const MAX_SLACK_MS = 250;
+
+/**
+ * How long a session may hold a heartbeat's ping back for its next write,
+ * at most: a ping that rides along with data costs no write of its own.
+ */
+export const PING_HOLD_MS = 250;
+
+/** One heartbeat round's ping: the same payload and frame for everyone. */
+export interface SharedPing {
+  readonly payload: string;
+  /** The whole WebSocket ping frame, for writing to a socket as it is. */
+  readonly frame: Buffer;
+}
+
 /** What a {@link StallWatch} tells its session. */
 export interface StallEvents {
+  /**
+   * Send this ping. Return true to hold it back for the session's next
+   * write; {@link sendHeldPing} then follows within {@link PING_HOLD_MS}.
+   */
+  ping(ping: SharedPing): boolean;
+  /** Send the ping held back, if it has not gone out with a write. */
+  sendHeldPing(): void;
   /** The client answered no ping in time; `reason` says so for a close. */
   stalled(reason: string): void;
   /** The stalled client answered at last: it reads again. */
@@ -90,8 +128,13 @@ export interface StallEvents {
 
 /** What {@link startStallMonitor} pings and judges. */
 export interface Heartbeating {
-  /** Judges the pending ping, then pings if the last one was answered. */
-  heartbeat(now: number): void;
+  /**
+   * Judges the pending ping, then pings if the last one was answered;
+   * true when the ping was held back.
+   */
+  heartbeat(now: number, ping: SharedPing): boolean;
+  /** Sends the ping held back by the last heartbeat. */
+  sendHeldPing(): void;
 }
 
 /**
@@ -105,16 +148,31 @@ export function startStallMonitor(
   intervalMs: number,
 ): () => void {
   let pass: NodeJS.Immediate | undefined;
+  let release: NodeJS.Timeout | undefined;
+  let round = 0;
+  const holdMs = Math.min(PING_HOLD_MS, Math.floor(intervalMs / 4));
   const timer = setInterval(() => {
     pass ??= setImmediate(() => {
       pass = undefined;
       const now = performance.now();
-      for (const session of sessions()) session.heartbeat(now);
+      const payload = String(++round);
+      const ping = { payload, frame: pingFrameForClients(payload) };
+      const held: Heartbeating[] = [];
+      for (const session of sessions()) {
+        if (session.heartbeat(now, ping)) held.push(session);
+      }
+      if (held.length === 0) return;
+      release = setTimeout(() => {
+        release = undefined;
+        for (const session of held) session.sendHeldPing();
+      }, holdMs);
+      release.unref();
     });
   }, intervalMs);
   timer.unref();
   return () => {
     clearInterval(timer);
+    clearTimeout(release);
     if (pass !== undefined) clearImmediate(pass);
   };
 }

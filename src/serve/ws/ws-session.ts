@@ -29,7 +29,7 @@ import {
   checkPattern,
   checkResumeTopic,
 } from "./request-checks.js";
-import { StallWatch } from "./stall-watch.js";
+import { type SharedPing, StallWatch } from "./stall-watch.js";
 import type { WriteCoalescer } from "./write-coalescer.js";
 import { createWsSink, type WsSink } from "./ws-sink.js";
 
@@ -168,6 +168,12 @@ export class WsSession implements Recipient {
       resumed() {
         session.#onResumed();
       },
+      ping(ping) {
+        return session.#ping(ping);
+      },
+      sendHeldPing() {
+        session.#sink?.sendHeldPing();
+      },
     });
     // Most sessions sit idle: the socket's sink and its closures are built
     // for the first frame the queue writes, not for every connection.
@@ -275,6 +281,21 @@ export class WsSession implements Recipient {
     // would hold its socket (and the memory behind it) for 30 s.
     const socket = this.#socket;
     setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
+  }
+
+  /**
+   * Sends a heartbeat's shared ping: held for the next message's write
+   * when the session batches its writes, else written now, as the same
+   * bytes every session gets.
+   */
+  #ping(ping: SharedPing): boolean {
+    if (this.#sink?.holdPing(ping.frame)) return true;
+    if (this.#rawSocket === undefined) {
+      this.#socket.ping(ping.payload);
+    } else {
+      this.#rawSocket.write(ping.frame);
+    }
+    return false;
   }
 
   #onResumed(): void {

@@ -33,6 +33,13 @@ export interface WsSink extends QueueSink {
    * messages the session wrote before it.
    */
   flush(): void;
+  /**
+   * Holds a heartbeat ping to go out behind the next message, in the same
+   * write; false when this sink does not batch (send it now instead).
+   */
+  holdPing(frame: Buffer): boolean;
+  /** Writes the ping held back, if no message took it along. */
+  sendHeldPing(): void;
 }
 
 /**
@@ -55,6 +62,8 @@ export function createWsSink(parts: WsSinkParts): WsSink {
   const open = () => socket.readyState === WebSocket.OPEN;
   let write: (item: QueueItem) => void;
   let flush = () => {};
+  let holdPing = (_frame: Buffer) => false;
+  let sendHeldPing = () => {};
   if (rawSocket === undefined) {
     write = (item) => socket.send(wire.frameOf(item), options, drain);
   } else {
@@ -69,8 +78,24 @@ export function createWsSink(parts: WsSinkParts): WsSink {
       };
     } else {
       const batch = coalescer.batchFor(rawSocket, open);
-      write = (item) => batch.add(wire.framedOf(item));
+      // Behind the message, so its pong also says the message was read.
+      let heldPing: Buffer | undefined;
+      write = (item) => {
+        batch.add(wire.framedOf(item));
+        if (heldPing === undefined) return;
+        batch.add(heldPing);
+        heldPing = undefined;
+      };
       flush = () => batch.flush();
+      holdPing = (frame) => {
+        heldPing = frame;
+        return true;
+      };
+      sendHeldPing = () => {
+        if (heldPing === undefined) return;
+        batch.add(heldPing);
+        heldPing = undefined;
+      };
     }
   }
   return {
@@ -81,6 +106,8 @@ export function createWsSink(parts: WsSinkParts): WsSink {
     // not cover what it holds.
     write,
     flush,
+    holdPing,
+    sendHeldPing,
     overflow: parts.overflow,
   };
 }
