@@ -216,8 +216,8 @@ export const limitsSchema = z.strictObject({
   /**
    * Every WebSocket client that was sent something since its last ping is
    * pinged this often, once that ping was answered (one with no traffic
-   * only every 30th time, as a keepalive); 0 sends no pings and detects
-   * no stalls. A client that stops reading answers none, long before the
+   * is not pinged; TCP keepalive watches it); 0 sends no pings and
+   * detects no stalls. A client that stops reading answers none, long before the
    * kernel's socket buffers (several MiB) fill and its queue grows.
    */
   clientPingIntervalMs: z.number().int().nonnegative().default(2_000),

@@ -19,6 +19,9 @@ export const DASHBOARD_LIVE_PATH = "/dashboard/live";
 /** Default of {@link DashboardFeedOptions.intervalMs}. */
 export const DEFAULT_SNAPSHOT_INTERVAL_MS = 1000;
 
+/** With no viewer, a snapshot is built on every this many beats. */
+export const UNWATCHED_TICK_EVERY = 5;
+
 /** Default of {@link DashboardFeedOptions.historySamples}: 5 minutes. */
 export const DEFAULT_HISTORY_SAMPLES = 300;
 
@@ -87,6 +90,8 @@ export class DashboardFeed {
   readonly #timer: NodeJS.Timeout;
   readonly #subscription: Subscription;
   #latest: DashboardSnapshot | undefined;
+  /** Timer beats skipped in a row with no viewer. */
+  #unwatched = 0;
 
   constructor(options: DashboardFeedOptions) {
     this.#options = options;
@@ -105,8 +110,21 @@ export class DashboardFeed {
     this.#subscription = options.control.events.subscribe((event) =>
       this.#onEvent(event),
     );
-    this.#timer = setInterval(() => this.tick(), this.#intervalMs);
+    this.#timer = setInterval(() => this.#onTimer(), this.#intervalMs);
     this.#timer.unref();
+  }
+
+  /**
+   * Ticks every interval while someone watches, and every
+   * {@link UNWATCHED_TICK_EVERY}th otherwise: a snapshot reads every
+   * client's view, which for tens of thousands of idle clients is most of
+   * what an idle gateway does, and the history only needs to be coarse
+   * until a viewer opens the page.
+   */
+  #onTimer(): void {
+    if (this.viewers === 0 && ++this.#unwatched < UNWATCHED_TICK_EVERY) return;
+    this.#unwatched = 0;
+    this.tick();
   }
 
   /** Viewers connected now. */

@@ -18,8 +18,6 @@ export class StallWatch {
   #stalled = false;
   /** Whether the session was sent anything since its last ping. */
   #busy = false;
-  /** Heartbeats skipped in a row for want of traffic. */
-  #quiet = 0;
 
   /** Listens for pongs on `socket`; pings only on {@link heartbeat}. */
   constructor(socket: WebSocket, timeoutMs: number, events: StallEvents) {
@@ -46,8 +44,9 @@ export class StallWatch {
   /**
    * Judges the pending ping, then pings unless it is still unanswered:
    * one ping at a time, so pings cannot pile up behind a client that
-   * stopped reading. A session sent nothing since its last ping is
-   * pinged only every {@link QUIET_PING_EVERY} heartbeats, as a keepalive.
+   * stopped reading. A session sent nothing since its last ping is not
+   * pinged at all: it cannot have fallen behind, and the kernel's TCP
+   * keepalive (set on every client socket) finds one whose peer vanished.
    *
    * The ping is the round's shared one; the session may hold it back a
    * moment to ride along with its next write (see {@link StallEvents.ping}).
@@ -61,9 +60,8 @@ export class StallWatch {
     if (this.#socket.readyState !== WebSocket.OPEN) return false;
     const pending = this.#pending;
     if (pending === undefined) {
-      if (!this.#busy && ++this.#quiet < QUIET_PING_EVERY) return false;
+      if (!this.#busy) return false;
       this.#busy = false;
-      this.#quiet = 0;
       this.#pending = { payload: ping.payload, sentAt: now };
       return this.#events.ping(ping);
     }
@@ -88,12 +86,6 @@ export class StallWatch {
     this.#events.resumed();
   }
 }
-
-/**
- * A session with no traffic is still pinged on every this many
- * heartbeats, so that a quiet client that vanished is found in the end.
- */
-export const QUIET_PING_EVERY = 30;
 
 /** Most a ping may count as unanswered before its full timeout. */
 const MAX_SLACK_MS = 250;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server } from "node:http";
+import { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import { type WebSocket, WebSocketServer } from "ws";
@@ -8,6 +9,9 @@ import { pickSubprotocol, WS_SUBPROTOCOLS } from "./protocols.js";
 import { type StallWatch, startStallMonitor } from "./stall-watch.js";
 import { WriteCoalescer } from "./write-coalescer.js";
 import { WsSession, type WsSessionLimits } from "./ws-session.js";
+
+/** Idle time before the kernel starts probing a client connection. */
+const KEEPALIVE_MS = 60_000;
 
 /** Takes an upgrade request and returns true, or leaves it: false. */
 export type UpgradeHandler = (
@@ -113,6 +117,9 @@ export class WsGateway {
   /** Starts the session of an upgraded socket; tracks it until it closes. */
   #open(ws: WebSocket, socket: Duplex, remote: string): void {
     const id = `ws-${this.#nextSessionNumber++}`;
+    // Idle sessions get no pings (see StallWatch); the kernel's keepalive
+    // finds a peer that vanished without a FIN, at no cost in user space.
+    if (socket instanceof Socket) socket.setKeepAlive(true, KEEPALIVE_MS);
     const session = new WsSession(id, ws, remote, {
       fanout: this.#options.fanout,
       limits: this.#options.limits,

@@ -215,7 +215,7 @@ describe("stall detection by ping/pong", () => {
     assert.equal(sessions[1]?.stats.stalls, 0);
   });
 
-  it("pings a client with no traffic only as a rare keepalive", async () => {
+  it("pings no client that was sent nothing", async () => {
     const { healthy } = await setUp({});
     const quiet = await TestClient.connect(gw?.wsUrl ?? "");
     clients.push(quiet);
@@ -227,9 +227,9 @@ describe("stall detection by ping/pong", () => {
     await feed(200, healthy);
 
     // About ten heartbeats passed: the busy client was pinged on most,
-    // the quiet one at most once (every QUIET_PING_EVERY = 30th).
+    // the quiet one never (TCP keepalive covers it).
     assert.ok(busyPings >= 5, `only ${busyPings} pings with traffic`);
-    assert.ok(quietPings <= 1, `${quietPings} pings without traffic`);
+    assert.equal(quietPings, 0);
   });
 
   it("sends no pings and detects nothing with an interval of 0", async () => {
