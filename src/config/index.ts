@@ -5,6 +5,7 @@ export type {
   AuthConfig,
   Config,
   DedupeConfig,
+  DeflateConfig,
   FailbackConfig,
   GroupConfig,
   HeartbeatConfig,

@@ -230,6 +230,30 @@ export const limitsSchema = z.strictObject({
    * the defaults.
    */
   stallTimeoutMs: z.number().int().positive().default(2_000),
+  /**
+   * permessage-deflate for client WebSockets: off (`false`, the default),
+   * or bounded settings. A compressing session is framed and compressed
+   * per client by ws, without the shared frames and merged writes the
+   * others get, so it costs far more CPU per message; use it for clients
+   * on thin links, not for a fan-out on a LAN.
+   */
+  perMessageDeflate: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        /** Frames smaller than this many bytes go uncompressed. */
+        threshold: z.number().int().nonnegative().default(1024),
+        /** zlib level: 1 is fastest. */
+        level: z.number().int().min(1).max(9).default(1),
+        /** zlib memory per compressing context, 1 (least) to 9. */
+        memLevel: z.number().int().min(1).max(9).default(4),
+        /** Largest LZ77 window the gateway uses, 9 to 15 bits. */
+        maxWindowBits: z.number().int().min(9).max(15).default(12),
+        /** Compressions running at once, across all clients. */
+        concurrency: z.number().int().positive().default(4),
+      }),
+    ])
+    .default(false),
   /** Messages kept per topic for resuming clients. */
   historyMessages: z.number().int().nonnegative().default(1_000),
   /** Oldest message kept per topic for resuming clients. */
@@ -255,6 +279,7 @@ export const configSchema = z.strictObject({
     slowConsumerPolicy: "drop-oldest",
     clientPingIntervalMs: 2_000,
     stallTimeoutMs: 2_000,
+    perMessageDeflate: false,
     historyMessages: 1_000,
     historyMaxAgeMs: 300_000,
   }),
@@ -273,6 +298,7 @@ export type DedupeConfig = GroupConfig["dedupe"];
 export type HeartbeatConfig = SourceConfig["heartbeat"];
 export type ReconnectConfig = SourceConfig["reconnect"];
 export type LimitsConfig = Config["limits"];
+export type DeflateConfig = LimitsConfig["perMessageDeflate"];
 export type FailbackConfig = GroupConfig["failback"];
 export type OutgoingFrame = z.infer<typeof outgoingFrame>;
 export type OnDemandConfig = z.infer<typeof onDemandSchema>;

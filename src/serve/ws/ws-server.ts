@@ -2,7 +2,12 @@ import type { IncomingMessage, Server } from "node:http";
 import { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
-import { type WebSocket, WebSocketServer } from "ws";
+import {
+  type PerMessageDeflateOptions,
+  type WebSocket,
+  WebSocketServer,
+} from "ws";
+import type { DeflateConfig } from "../../config/index.js";
 import type { Fanout } from "../fanout.js";
 import { WsCloseCode } from "./error-codes.js";
 import { pickSubprotocol, WS_SUBPROTOCOLS } from "./protocols.js";
@@ -33,6 +38,7 @@ export interface WsGatewayOptions {
     readonly writeWindowMs: number;
     /** Every session is pinged this often; 0 sends no pings. */
     readonly clientPingIntervalMs: number;
+    readonly perMessageDeflate: DeflateConfig;
   };
   readonly logger: Logger;
   /** Told of every session that opens or closes, for WatchEvents. */
@@ -79,7 +85,7 @@ export class WsGateway {
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.limits.maxClientFrameBytes,
-      perMessageDeflate: false,
+      perMessageDeflate: deflateOptions(options.limits.perMessageDeflate),
       // `sessions` tracks the clients; ws's own set would add an entry
       // and a close listener per connection for nothing.
       clientTracking: false,
@@ -120,12 +126,15 @@ export class WsGateway {
     // Idle sessions get no pings (see StallWatch); the kernel's keepalive
     // finds a peer that vanished without a FIN, at no cost in user space.
     if (socket instanceof Socket) socket.setKeepAlive(true, KEEPALIVE_MS);
+    // A compressing session's frames differ per client and ws queues them
+    // behind zlib: it must go through ws.send, not the shared raw frames.
+    const compressing = ws.extensions.includes("permessage-deflate");
     const session = new WsSession(id, ws, remote, {
       fanout: this.#options.fanout,
       limits: this.#options.limits,
       logger: this.#log,
-      rawSocket: socket,
-      coalescer: this.#coalescer,
+      rawSocket: compressing ? undefined : socket,
+      coalescer: compressing ? undefined : this.#coalescer,
       onClose: this.#closed,
     });
     this.sessions.set(id, session);
@@ -165,6 +174,19 @@ export class WsGateway {
 
 function* watchesOf(sessions: Map<string, WsSession>): Iterable<StallWatch> {
   for (const session of sessions.values()) yield session.watch;
+}
+
+/** The config's deflate settings as ws takes them; false for off. */
+function deflateOptions(
+  config: DeflateConfig,
+): PerMessageDeflateOptions | false {
+  if (config === false) return false;
+  return {
+    threshold: config.threshold,
+    concurrencyLimit: config.concurrency,
+    serverMaxWindowBits: config.maxWindowBits,
+    zlibDeflateOptions: { level: config.level, memLevel: config.memLevel },
+  };
 }
 
 function parseOffered(header: string | undefined): Set<string> {
