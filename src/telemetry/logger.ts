@@ -60,18 +60,20 @@ export function createSilentLogger(): Logger {
   return pino({ level: "silent" });
 }
 
-const NO_FIELDS = {};
-
 /**
  * The active span's ids, or nothing outside a span. pino calls this for
  * every line written (not for lines below the level), so it does no more
  * than one context lookup when there is no span.
+ *
+ * Always a new object: pino merges each line's fields into what the mixin
+ * returns, so a shared empty object would carry every line's fields into
+ * all the lines after it.
  */
 export function traceFields(): TraceFields | Record<string, never> {
   const span = trace.getSpan(context.active());
-  if (span === undefined) return NO_FIELDS;
+  if (span === undefined) return {};
   const spanContext = span.spanContext();
-  if (!isSpanContextValid(spanContext)) return NO_FIELDS;
+  if (!isSpanContextValid(spanContext)) return {};
   return {
     trace_id: spanContext.traceId,
     span_id: spanContext.spanId,

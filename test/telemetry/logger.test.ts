@@ -8,6 +8,8 @@ import {
   startMemoryTracing,
 } from "./helpers.js";
 
+const tracer = () => trace.getTracer("test");
+
 describe("createLogger", () => {
   let memory: MemoryTracing;
   before(async () => {
@@ -48,6 +50,59 @@ describe("createLogger", () => {
     });
 
     assert.equal(lines[0]?.trace_id, traceId);
+  });
+
+  it("carries no field of one line into the next", () => {
+    const { stream, lines } = jsonLines();
+    const log = createLogger({ format: "json", destination: stream });
+
+    log.info({ from: "down", to: "up" }, "first");
+    log.info({ port: 8080 }, "second");
+    tracer().startActiveSpan("work", (span) => {
+      log.info({ inside: true }, "third");
+      span.end();
+    });
+    log.info("fourth");
+
+    assert.deepEqual(
+      lines.map(({ msg, from, port, inside, trace_id }) => ({
+        msg,
+        from,
+        port,
+        inside,
+        traced: trace_id !== undefined,
+      })),
+      [
+        {
+          msg: "first",
+          from: "down",
+          port: undefined,
+          inside: undefined,
+          traced: false,
+        },
+        {
+          msg: "second",
+          from: undefined,
+          port: 8080,
+          inside: undefined,
+          traced: false,
+        },
+        {
+          msg: "third",
+          from: undefined,
+          port: undefined,
+          inside: true,
+          traced: true,
+        },
+        {
+          msg: "fourth",
+          from: undefined,
+          port: undefined,
+          inside: undefined,
+          traced: false,
+        },
+      ],
+    );
   });
 
   it("writes no trace fields outside a span", () => {
