@@ -151,6 +151,12 @@ export interface WatchReport {
   readonly type: "watch-report";
   /** Per slow client, ms after `fromAt` of its first drop (or -1). */
   readonly firstDropMs: readonly number[];
+  /**
+   * Per slow client, ms after `fromAt` it was first listed as stalled,
+   * its writes stopped and its queue under the policy (or -1). Absent in
+   * results recorded before ListClients had the flag.
+   */
+  readonly firstStallMs?: readonly number[];
   /** Per slow client, ms after `fromAt` its session was gone (or -1). */
   readonly goneMs: readonly number[];
   readonly maxSlowQueueDepth: number;

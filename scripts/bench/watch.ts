@@ -20,6 +20,7 @@ export async function watchSlowClients(
 ): Promise<WatchReport> {
   const slow = new Map(command.slow.map((address, i) => [address, i]));
   const firstDropMs = command.slow.map(() => -1);
+  const firstStallMs = command.slow.map(() => -1);
   const goneMs = command.slow.map(() => -1);
   const dropped = command.slow.map(() => 0);
   let maxSlowQueueDepth = 0;
@@ -41,6 +42,7 @@ export async function watchSlowClients(
       dropped[i] = client.dropped;
       maxSlowQueueDepth = Math.max(maxSlowQueueDepth, client.queueDepth);
       if (client.dropped > 0 && firstDropMs[i] === -1) firstDropMs[i] = at;
+      if (client.stalled && firstStallMs[i] === -1) firstStallMs[i] = at;
     }
     for (let i = 0; i < goneMs.length; i++) {
       if (!present.has(i) && goneMs[i] === -1) goneMs[i] = at;
@@ -53,6 +55,7 @@ export async function watchSlowClients(
   return {
     type: "watch-report",
     firstDropMs,
+    firstStallMs,
     goneMs,
     maxSlowQueueDepth,
     slowDropped: dropped.reduce((a, b) => a + b, 0),

@@ -203,6 +203,12 @@ export interface ClientView {
   readonly connectedAt: number;
   /** The negotiated WebSocket subprotocol; "" for gRPC. */
   readonly protocol: string;
+  /**
+   * True while a WebSocket client leaves a ping unanswered past
+   * `stallTimeoutMs`: nothing is written to it, its queue and policy hold
+   * what it is sent. Always false for gRPC, which has no pings.
+   */
+  readonly stalled: boolean;
 }
 
 /** Who placed a client's pattern: the client itself or the control plane. */

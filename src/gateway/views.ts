@@ -114,10 +114,10 @@ export class GatewayViews {
 
   clients(): ClientView[] {
     const ws = [...this.#ws.sessions.values()].map((session) =>
-      clientView(session, "websocket", session.protocol),
+      clientView(session, "websocket", session.protocol, session.watch.stalled),
     );
     const grpc = [...this.#streams.sessions.values()].map((session) =>
-      clientView(session, "grpc", ""),
+      clientView(session, "grpc", "", false),
     );
     return [...ws, ...grpc].sort((a, b) => compareIds(a.id, b.id));
   }
@@ -208,6 +208,7 @@ function clientView(
   session: ClientSession,
   transport: Transport,
   protocol: string,
+  stalled: boolean,
 ): ClientView {
   return {
     id: session.id,
@@ -221,5 +222,6 @@ function clientView(
     gaps: session.stats.gaps + session.delivery.gaps,
     connectedAt: session.connectedAt,
     protocol,
+    stalled,
   };
 }

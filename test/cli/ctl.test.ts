@@ -206,6 +206,7 @@ describe("tributary ctl", () => {
         gaps: 0,
         connectedAt: 1,
         protocol: "",
+        stalled: false,
       },
     ];
 

@@ -148,5 +148,6 @@ export function clientView(
     gaps: 0,
     connectedAt: 0,
     protocol: "",
+    stalled: false,
   };
 }

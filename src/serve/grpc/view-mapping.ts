@@ -79,6 +79,7 @@ export function clientViewToProto(view: ClientView): ClientStatus {
     gaps: view.gaps,
     connectedMs: view.connectedAt,
     protocol: view.protocol,
+    stalled: view.stalled,
   };
 }
 

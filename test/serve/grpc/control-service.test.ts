@@ -437,6 +437,7 @@ describe("ControlService", () => {
           gaps: 0,
           connectedAt: 12,
           protocol: "tributary.v1.json",
+          stalled: false,
         },
       ];
     });

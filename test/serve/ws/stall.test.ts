@@ -156,6 +156,15 @@ describe("stall detection by ping/pong", () => {
 
     assert.equal(session.watch.stalled, true);
     assert.equal(session.stats.stalls, 1);
+    // What an operator sees: ListClients flags the slow one only.
+    const listed = gw?.gateway.control.listClients() ?? [];
+    assert.deepEqual(
+      listed.map((c) => [c.id, c.stalled]),
+      [
+        [sessions[0]?.id, false],
+        [session.id, true],
+      ],
+    );
     const stats = session.delivery;
     assert.ok(stats.dropped > 0, "the stalled session dropped messages");
     assert.ok(stats.queued <= 20, `queued ${stats.queued}`);
@@ -167,6 +176,11 @@ describe("stall detection by ping/pong", () => {
     underlying(slow).resume();
     await waitFor("the catch-up", () => coverage(slow.frames).length >= sent);
     assert.equal(session.watch.stalled, false);
+    assert.equal(
+      gw?.gateway.control.listClients().find((c) => c.id === session.id)
+        ?.stalled,
+      false,
+    );
     // Once it answers again it is written to directly, not queued.
     const dropped = session.delivery.dropped;
     await feed(20, healthy);
