@@ -9,9 +9,8 @@ import {
 } from "../config/index.js";
 import { PipelineError } from "../pipeline/index.js";
 import type { PoolView, ProxyGateway } from "../proxy/index.js";
-import type { UpstreamSubscriptions } from "../sources/index.js";
 import type { StateFile, StateOverlay } from "../state/index.js";
-import { TopicError, validatePattern, validateTopic } from "../topics/index.js";
+import { TopicError, validatePattern } from "../topics/index.js";
 import { ClientControl } from "./client-control.js";
 import {
   type ClientView,
@@ -28,6 +27,7 @@ import {
 import { withStanding } from "./merge-state.js";
 import { PoolControl } from "./pool-control.js";
 import { memberIds, type Topology } from "./topology.js";
+import { UpstreamControl } from "./upstream-control.js";
 import type { GatewayViews } from "./views.js";
 
 /**
@@ -42,6 +42,7 @@ export class ControlLayer implements GatewayControl {
   readonly #state: StateFile | undefined;
   readonly #pools: PoolControl;
   readonly #clients: ClientControl;
+  readonly #upstream: UpstreamControl;
   #overlay: StateOverlay;
   /** Serialises changes so each one sees the result of the one before. */
   #queue: Promise<unknown> = Promise.resolve();
@@ -60,6 +61,11 @@ export class ControlLayer implements GatewayControl {
     this.#overlay = options.overlay;
     this.#pools = new PoolControl(options.proxy);
     this.#clients = new ClientControl(options.views);
+    this.#upstream = new UpstreamControl({
+      topology: this.#topology,
+      overlay: () => this.#overlay,
+      persist: (edit) => this.#persist(edit),
+    });
   }
 
   addSource(raw: unknown): Promise<SourceView> {
@@ -258,68 +264,21 @@ export class ControlLayer implements GatewayControl {
   }
 
   listUpstreamSubscriptions(source?: string): SourceUpstreamView[] {
-    if (source !== undefined && source !== "") {
-      return [upstreamView(source, this.#requireUpstream(source))];
-    }
-    return [...this.#topology.sources.values()]
-      .filter((runtime) => runtime.upstream !== undefined)
-      .sort((a, b) => compare(a.config.id, b.config.id))
-      .map((runtime) => upstreamView(runtime.config.id, runtime.upstream));
+    return this.#upstream.list(source);
   }
 
   addStandingSubscription(
     source: string,
     topic: string,
   ): Promise<SourceUpstreamView> {
-    return this.#change(async () => {
-      const upstream = this.#requireUpstream(source);
-      checkStandingTopic(topic, upstream);
-      if (upstream.isStanding(topic)) {
-        throw new ControlError(
-          "ALREADY_EXISTS",
-          `"${topic}" is already a standing subscription of source "${source}"`,
-        );
-      }
-      // Applied first, so that the limit is judged as the runtime sees it
-      // (a lingering topic may give way), and saved only if it took.
-      const held = upstream.setStanding(topic, true);
-      if (!held.ok && held.refusal === "limit") {
-        throw new ControlError("RESOURCE_EXHAUSTED", held.reason);
-      }
-      const standing = [...new Set([...this.#standingOf(source), topic])];
-      try {
-        await this.#persist((o) => {
-          o.standing[source] = standing;
-        });
-      } catch (err) {
-        upstream.setStanding(topic, false);
-        throw err;
-      }
-      this.#showStanding(source);
-      return upstreamView(source, upstream);
-    });
+    return this.#change(() => this.#upstream.addStanding(source, topic));
   }
 
   removeStandingSubscription(
     source: string,
     topic: string,
   ): Promise<SourceUpstreamView> {
-    return this.#change(async () => {
-      const upstream = this.#requireUpstream(source);
-      if (!upstream.isStanding(topic)) {
-        throw new ControlError(
-          "NOT_FOUND",
-          `"${topic}" is not a standing subscription of source "${source}"`,
-        );
-      }
-      const standing = this.#standingOf(source).filter((t) => t !== topic);
-      await this.#persist((o) => {
-        o.standing[source] = standing;
-      });
-      upstream.setStanding(topic, false);
-      this.#showStanding(source);
-      return upstreamView(source, upstream);
-    });
+    return this.#change(() => this.#upstream.removeStanding(source, topic));
   }
 
   // Pool changes are not persisted (see PoolControl); they still queue
@@ -373,32 +332,6 @@ export class ControlLayer implements GatewayControl {
     return runtime;
   }
 
-  /** A source's on-demand subscriptions; NOT_FOUND, FAILED_PRECONDITION. */
-  #requireUpstream(id: string) {
-    const upstream = this.#requireSource(id).upstream;
-    if (upstream === undefined) {
-      throw new ControlError(
-        "FAILED_PRECONDITION",
-        `source "${id}" has no onDemand rules`,
-      );
-    }
-    return upstream;
-  }
-
-  /** Makes the source's config, as GetSource shows it, list its standing. */
-  #showStanding(id: string): void {
-    const runtime = this.#requireSource(id);
-    runtime.config = withStanding(runtime.config, this.#overlay);
-  }
-
-  /** The standing topics of a source now: the overlay's, or its config's. */
-  #standingOf(id: string): string[] {
-    const persisted = this.#overlay.standing[id];
-    if (persisted !== undefined) return [...persisted];
-    const config = this.#topology.sources.get(id)?.config;
-    return [...(config?.onDemand?.standing ?? [])];
-  }
-
   /** Members must exist, appear once, and belong to no other group. */
   #checkMembers(config: GroupConfig): void {
     const problems: ControlProblem[] = [];
@@ -439,39 +372,6 @@ export class ControlLayer implements GatewayControl {
     const run = this.#queue.then(work, work);
     this.#queue = run.catch(() => {});
     return run;
-  }
-}
-
-function upstreamView(
-  source: string,
-  upstream: UpstreamSubscriptions | undefined,
-): SourceUpstreamView {
-  return {
-    source,
-    limit: upstream?.limit,
-    lingerMs: upstream?.lingerMs ?? 0,
-    subscriptions: upstream?.list() ?? [],
-  };
-}
-
-/** A standing topic must be valid and covered by one of the rules. */
-function checkStandingTopic(
-  topic: string,
-  upstream: UpstreamSubscriptions,
-): void {
-  try {
-    validateTopic(topic);
-  } catch (err) {
-    if (!(err instanceof TopicError)) throw err;
-    throw ControlError.invalid([{ field: "topic", message: err.message }]);
-  }
-  if (!upstream.rules.covers(topic)) {
-    throw ControlError.invalid([
-      {
-        field: "topic",
-        message: `no onDemand rule of source "${upstream.source}" matches "${topic}"`,
-      },
-    ]);
   }
 }
 

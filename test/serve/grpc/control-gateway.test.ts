@@ -84,7 +84,7 @@ describe("ControlService on a running gateway", () => {
     assert.equal(ws.messages().length, 1, "a removed source still flows");
   });
 
-  it("adds a source with onDemand rules, which subscribes for a client and shows its standing topics", async () => {
+  it("adds an on-demand source; it subscribes and lists standing topics", async () => {
     const ws = await start();
     const onDemand = {
       rules: [{ topics: "live.*", subscribe: { want: "{2}" } }],
