@@ -82,6 +82,7 @@ async function connectAll(command: ConnectCommand): Promise<SubscriberReady> {
     patterns: [BENCH_TOPIC],
     resume: {},
     maxBatch: 0,
+    policy: 0,
   }).finish();
   for (let i = 0; i < command.clients; i++) {
     const channel = channels[i % CHANNELS] as Client;

@@ -1,9 +1,7 @@
 import type { Command } from "commander";
 import {
-  ClientStatus as ClientStatusJson,
   type GroupStatus,
   GroupStatus as GroupStatusJson,
-  ListClientsResponse,
   ListGroupsResponse,
   ListPoolsResponse,
   ListSourcesResponse,
@@ -18,14 +16,9 @@ import {
   type SourceUpstreamSubscriptions,
   WatchEventsResponse,
 } from "../gen/tributary/v1/control.js";
-import {
-  type CtlConnection,
-  type CtlFlags,
-  connect,
-  DEFAULT_ADDR,
-  reportFailure,
-  unary,
-} from "./ctl-client.js";
+import { action, print } from "./ctl-action.js";
+import { type CtlFlags, DEFAULT_ADDR, unary } from "./ctl-client.js";
+import { registerClients } from "./ctl-clients.js";
 import { followEvents } from "./ctl-events.js";
 import {
   readBackendFile,
@@ -34,7 +27,6 @@ import {
   readSourceFile,
 } from "./ctl-files.js";
 import {
-  clientsTable,
   eventLine,
   groupsTable,
   poolsTable,
@@ -208,57 +200,6 @@ function registerGroups(ctl: Command): void {
     );
 }
 
-function registerClients(ctl: Command): void {
-  const clients = ctl.command("clients").description("connected subscribers");
-  clients
-    .command("list")
-    .description("every WebSocket and gRPC subscriber")
-    .action(
-      action(async (c, flags) => {
-        const res = await unary(c, c.client.listClients, {});
-        print(flags, ListClientsResponse.toJSON(res), () =>
-          clientsTable(res.clients),
-        );
-      }),
-    );
-  clients
-    .command("kick")
-    .argument("<id>", "the session id, from `clients list`")
-    .option("--reason <text>", "told to the client")
-    .description("disconnect one client")
-    .action(
-      action(async (c, flags, id: string, opts: { reason?: string }) => {
-        const reason = opts.reason ?? "";
-        await unary(c, c.client.disconnectClient, { id, reason });
-        print(flags, {}, () => `disconnected client ${id}`);
-      }),
-    );
-  for (const verb of ["subscribe", "unsubscribe"] as const) {
-    clients
-      .command(verb)
-      .argument("<id>", "the session id, from `clients list`")
-      .argument("<patterns...>", "topics or patterns, e.g. 'trades.*'")
-      .description(
-        verb === "subscribe"
-          ? "subscribe a client as if it had asked"
-          : "remove patterns from a client",
-      )
-      .action(
-        action(async (c, flags, clientId: string, patterns: string[]) => {
-          const method =
-            verb === "subscribe"
-              ? c.client.subscribeClient
-              : c.client.unsubscribeClient;
-          const { client } = await unary(c, method, { clientId, patterns });
-          if (client === undefined) return;
-          print(flags, ClientStatusJson.toJSON(client), () =>
-            clientsTable([client]),
-          );
-        }),
-      );
-  }
-}
-
 function registerUpstream(ctl: Command): void {
   const upstream = ctl
     .command("upstream")
@@ -382,33 +323,6 @@ function registerBackends(ctl: Command): void {
         },
       ),
     );
-}
-
-/**
- * Wraps a subcommand: connects with the flags of `ctl` (found through the
- * command commander passes last), runs, reports a failure, closes.
- */
-function action<A extends unknown[]>(
-  run: (c: CtlConnection, flags: CtlFlags, ...args: A) => Promise<void>,
-): (...args: unknown[]) => Promise<void> {
-  return async (...args: unknown[]) => {
-    const command = args.at(-1) as Command;
-    const flags = command.optsWithGlobals<CtlFlags>();
-    let connection: CtlConnection | undefined;
-    try {
-      connection = connect(flags);
-      await run(connection, flags, ...(args.slice(0, -1) as A));
-    } catch (err) {
-      reportFailure(err);
-    } finally {
-      connection?.client.close();
-    }
-  };
-}
-
-function print(flags: CtlFlags, json: unknown, table: () => string): void {
-  const text = flags.json ? JSON.stringify(json, null, 2) : table();
-  process.stdout.write(`${text}\n`);
 }
 
 function printSource(flags: CtlFlags, source: SourceStatus | undefined): void {

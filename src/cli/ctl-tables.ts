@@ -23,6 +23,10 @@ import {
   upstreamSubscriptionStateToJSON,
   type WatchEventsResponse,
 } from "../gen/tributary/v1/control.js";
+import {
+  type SlowConsumerPolicy,
+  slowConsumerPolicyToJSON,
+} from "../gen/tributary/v1/delivery.js";
 
 /** Column gap of the tables. */
 const GAP = "  ";
@@ -158,10 +162,35 @@ export function clientsTable(clients: readonly ClientStatus[]): string {
     String(c.queueDepth),
     String(c.sent),
     String(c.dropped),
-    c.subscriptions.join(","),
+    c.stalled ? "yes" : "no",
+    ...policyColumns(c),
   ]);
   const headers = ["ID", "TRANSPORT", "REMOTE", "QUEUE", "SENT", "DROPPED"];
-  return formatTable([...headers, "SUBSCRIPTIONS"], rows);
+  return formatTable([...headers, "STALLED", "POLICY", "SUBSCRIPTIONS"], rows);
+}
+
+/**
+ * POLICY and SUBSCRIPTIONS of a client: one policy when its patterns
+ * share it, else `mixed` and each pattern with its own in brackets.
+ */
+function policyColumns(client: ClientStatus): [string, string] {
+  const names = client.subscriptions.map((pattern) =>
+    policyName(client.policies[pattern]),
+  );
+  const distinct = new Set(names);
+  if (distinct.size <= 1) {
+    return [names[0] ?? "-", client.subscriptions.join(",")];
+  }
+  const each = client.subscriptions.map((p, i) => `${p}[${names[i]}]`);
+  return ["mixed", each.join(",")];
+}
+
+function policyName(policy: SlowConsumerPolicy | undefined): string {
+  if (policy === undefined) return "-";
+  return slowConsumerPolicyToJSON(policy)
+    .replace("SLOW_CONSUMER_POLICY_", "")
+    .toLowerCase()
+    .replace("_", "-");
 }
 
 /** One row per session on a held pattern: PATTERN CLIENT TRANSPORT ORIGIN. */

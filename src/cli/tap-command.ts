@@ -126,7 +126,7 @@ function tapGrpc(
 ) {
   const client = new StreamServiceClient(addr, credentials.createInsecure());
   const call = client.subscribe(
-    { patterns, resume: {}, maxBatch: 0 },
+    { patterns, resume: {}, maxBatch: 0, policy: 0 },
     bearerMetadata(flags.token ?? process.env.TRIBUTARY_TOKEN),
   );
   let received = 0;

@@ -214,6 +214,14 @@ export const limitsSchema = z.strictObject({
     .enum(["drop-oldest", "conflate", "disconnect"])
     .default("drop-oldest"),
   /**
+   * Messages under `drop-oldest` that a stalled client's queue keeps, the
+   * newest: once a client is found stalled, older ones are dropped (with
+   * gaps) as new ones come, rather than when its whole queue has filled,
+   * which at a low rate can take minutes. 0 keeps none: the client reads
+   * a gap for what it missed, then the live stream.
+   */
+  stalledQueueMessages: z.number().int().nonnegative().default(0),
+  /**
    * Every WebSocket client that was sent something since its last ping is
    * pinged this often, once that ping was answered (one with no traffic
    * is not pinged; TCP keepalive watches it); 0 sends no pings and
@@ -222,9 +230,11 @@ export const limitsSchema = z.strictObject({
    */
   clientPingIntervalMs: z.number().int().nonnegative().default(2_000),
   /**
-   * A client whose ping got no pong for this long is stalled: with
-   * `disconnect` it is closed (1008); otherwise its messages wait in its
-   * queue, bounded by the policy, until the pong comes. Pings are judged
+   * A client whose ping got no pong for this long, or a gRPC stream that
+   * took no response for this long while some waited, is stalled: with
+   * `disconnect` it is closed (1008, RESOURCE_EXHAUSTED); otherwise it is
+   * written nothing more and its queue's policy acts at once (see
+   * `stalledQueueMessages`) until it reads again. Pings are judged
    * on the ping interval's beat, so a client that stops reading is found
    * within the interval plus this rounded up to whole intervals: 4 s with
    * the defaults.
@@ -277,6 +287,7 @@ export const configSchema = z.strictObject({
     maxFramesPerWrite: 16,
     writeWindowMs: 1,
     slowConsumerPolicy: "drop-oldest",
+    stalledQueueMessages: 0,
     clientPingIntervalMs: 2_000,
     stallTimeoutMs: 2_000,
     perMessageDeflate: false,

@@ -1,3 +1,4 @@
+import type { SlowConsumerPolicy } from "../serve/index.js";
 import { TopicError, validatePattern } from "../topics/index.js";
 import {
   type ClientView,
@@ -29,8 +30,15 @@ export class ClientControl {
     }
   }
 
-  /** Adds patterns as if the client had asked; all or none. */
-  subscribeClient(id: string, patterns: readonly string[]): ClientView {
+  /**
+   * Adds patterns as if the client had asked, all or none, with `policy`
+   * for every one of them when given (held ones included).
+   */
+  subscribeClient(
+    id: string,
+    patterns: readonly string[],
+    policy?: SlowConsumerPolicy,
+  ): ClientView {
     const wanted = checkPatterns(patterns);
     const { session } = this.#requireClient(id);
     const added = new Set(wanted.filter((p) => !session.patterns.has(p)));
@@ -43,7 +51,7 @@ export class ClientControl {
           `(${session.patterns.size} held)`,
       );
     }
-    session.controlSubscribe(wanted);
+    session.controlSubscribe(wanted, policy);
     return this.#clientView(id);
   }
 

@@ -1,6 +1,7 @@
 import type { Observable } from "rxjs";
 import type { GroupConfig, SourceConfig } from "../config/index.js";
 import type { PoolView } from "../proxy/index.js";
+import type { SlowConsumerPolicy } from "../serve/index.js";
 import type { SourceHealth, SourceState } from "../sources/index.js";
 
 /**
@@ -61,7 +62,11 @@ export interface GatewayControl {
    * INVALID_ARGUMENT (field `patterns[i]`, or `patterns` when empty),
    * NOT_FOUND, RESOURCE_EXHAUSTED past the per-session limit.
    */
-  subscribeClient(id: string, patterns: readonly string[]): ClientView;
+  subscribeClient(
+    id: string,
+    patterns: readonly string[],
+    policy?: SlowConsumerPolicy,
+  ): ClientView;
   /**
    * Removes `patterns` from a client, whoever placed them; patterns it
    * does not hold are not an error. A WebSocket client gets the
@@ -204,11 +209,14 @@ export interface ClientView {
   /** The negotiated WebSocket subprotocol; "" for gRPC. */
   readonly protocol: string;
   /**
-   * True while a WebSocket client leaves a ping unanswered past
-   * `stallTimeoutMs`: nothing is written to it, its queue and policy hold
-   * what it is sent. Always false for gRPC, which has no pings.
+   * True while the client is stalled: a WebSocket client leaves a ping
+   * unanswered past `stallTimeoutMs`, or a gRPC stream with responses
+   * waiting takes none for that long. Nothing more is written to it and
+   * its policies act at once.
    */
   readonly stalled: boolean;
+  /** The slow-consumer policy of each of `subscriptions`. */
+  readonly policies: Readonly<Record<string, SlowConsumerPolicy>>;
 }
 
 /** Who placed a client's pattern: the client itself or the control plane. */

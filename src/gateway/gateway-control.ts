@@ -9,6 +9,7 @@ import {
 } from "../config/index.js";
 import { PipelineError } from "../pipeline/index.js";
 import type { PoolView, ProxyGateway } from "../proxy/index.js";
+import type { SlowConsumerPolicy } from "../serve/index.js";
 import type { StateFile, StateOverlay } from "../state/index.js";
 import { TopicError, validatePattern } from "../topics/index.js";
 import { ClientControl } from "./client-control.js";
@@ -251,8 +252,12 @@ export class ControlLayer implements GatewayControl {
     this.#clients.disconnectClient(id, reason);
   }
 
-  subscribeClient(id: string, patterns: readonly string[]): ClientView {
-    return this.#clients.subscribeClient(id, patterns);
+  subscribeClient(
+    id: string,
+    patterns: readonly string[],
+    policy?: SlowConsumerPolicy,
+  ): ClientView {
+    return this.#clients.subscribeClient(id, patterns, policy);
   }
 
   unsubscribeClient(id: string, patterns: readonly string[]): ClientView {

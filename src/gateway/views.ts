@@ -1,6 +1,6 @@
 import { status } from "@grpc/grpc-js";
 import type { StreamService } from "../serve/grpc/index.js";
-import type { Fanout } from "../serve/index.js";
+import type { Fanout, SlowConsumerPolicy } from "../serve/index.js";
 import type { WsGateway } from "../serve/ws/index.js";
 import { matchesPattern, type TopicGraph } from "../topics/index.js";
 import type {
@@ -117,7 +117,7 @@ export class GatewayViews {
       clientView(session, "websocket", session.protocol, session.watch.stalled),
     );
     const grpc = [...this.#streams.sessions.values()].map((session) =>
-      clientView(session, "grpc", "", false),
+      clientView(session, "grpc", "", session.stalled),
     );
     return [...ws, ...grpc].sort((a, b) => compareIds(a.id, b.id));
   }
@@ -187,6 +187,8 @@ interface ClientSession {
   /** Gap notices passed on from the topic (upstream, history). */
   readonly stats: { readonly gaps: number };
   readonly connectedAt: number;
+  /** The slow-consumer policy of a held pattern. */
+  policyOf(pattern: string): SlowConsumerPolicy;
 }
 
 /** A session the control plane may subscribe and unsubscribe. */
@@ -194,8 +196,14 @@ export interface ControlledSession extends ClientSession {
   /** Who placed each held pattern. */
   readonly origins: ReadonlyMap<string, SubscriptionOrigin>;
   readonly maxSubscriptions: number;
-  /** Adds checked patterns; tells the client where its protocol can. */
-  controlSubscribe(patterns: readonly string[]): void;
+  /**
+   * Adds checked patterns, with `policy` for all of them when given;
+   * tells the client where its protocol can.
+   */
+  controlSubscribe(
+    patterns: readonly string[],
+    policy: SlowConsumerPolicy | undefined,
+  ): void;
   /** Drops patterns; tells the client where its protocol can. */
   controlUnsubscribe(patterns: readonly string[]): void;
 }
@@ -210,11 +218,16 @@ function clientView(
   protocol: string,
   stalled: boolean,
 ): ClientView {
+  const subscriptions = [...session.patterns].sort();
+  const policies: Record<string, SlowConsumerPolicy> = {};
+  for (const pattern of subscriptions) {
+    policies[pattern] = session.policyOf(pattern);
+  }
   return {
     id: session.id,
     transport,
     remoteAddress: session.remoteAddress,
-    subscriptions: [...session.patterns].sort(),
+    subscriptions,
     queueDepth: session.delivery.queued,
     sent: session.delivery.delivered,
     dropped: session.delivery.dropped,
@@ -223,5 +236,6 @@ function clientView(
     connectedAt: session.connectedAt,
     protocol,
     stalled,
+    policies,
   };
 }

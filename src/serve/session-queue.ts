@@ -2,8 +2,8 @@ import type { GapNotice } from "../topics/index.js";
 import { EncodedEnvelope, EncodedNotice } from "./fanout.js";
 
 /**
- * What a session does when its client cannot keep up and its queue is
- * full (see DESIGN.md, "Delivery and slow consumers"):
+ * What a session does with a message when its client cannot keep up and
+ * its queue is full (see DESIGN.md, "Delivery and slow consumers"):
  * - `drop-oldest`: drop the oldest queued messages;
  * - `conflate`: when the queue is full, first drop queued messages that a
  *   later queued message of the same topic and key (the same topic when
@@ -11,6 +11,12 @@ import { EncodedEnvelope, EncodedNotice } from "./fanout.js";
  * - `disconnect`: close the session.
  * Every dropped message is announced to the client with a gap notice,
  * reason `slow-consumer`, in the place of what it replaces.
+ *
+ * Each queued message carries the policy of the subscription it came
+ * through, so one session can hold a conflated quote stream beside trades
+ * it must never lose. A full queue first conflates what may be conflated,
+ * then drops the oldest message that may be dropped; only when what
+ * remains over the limits is all `disconnect` does the session close.
  */
 export type SlowConsumerPolicy = "drop-oldest" | "conflate" | "disconnect";
 
@@ -65,11 +71,24 @@ export class DeferredSink implements QueueSink {
 
 /** Limits and policy of one session's queue. */
 export interface SessionQueueOptions {
+  /** The policy of a message that {@link policyOf} does not decide. */
   readonly policy: SlowConsumerPolicy;
+  /**
+   * The policy of one message, asked only when it has to wait in the
+   * queue; without it every message has {@link policy}.
+   */
+  readonly policyOf?: (
+    message: EncodedEnvelope,
+  ) => SlowConsumerPolicy | undefined;
   /** Most messages held; notices are bounded by topics, not counted. */
   readonly maxMessages: number;
   /** Most payload bytes held (estimated before encoding). */
   readonly maxBytes: number;
+  /**
+   * `drop-oldest` messages a stalled queue keeps, the newest (see
+   * {@link SessionQueue.stall}).
+   */
+  readonly stalledMaxMessages: number;
   /**
    * Told of each message handed to the transport, with its ingest time,
    * for the ingest-to-write latency metric. It must be O(1).
@@ -99,6 +118,8 @@ interface Node {
   bytes: number;
   /** The conflation key of a message node while it is indexed. */
   key: string | undefined;
+  /** The policy of a message node; undefined for a notice. */
+  policy: SlowConsumerPolicy | undefined;
 }
 
 /**
@@ -127,6 +148,9 @@ export class SessionQueue {
   /** The queued slow-consumer gap of each topic, to extend in place. */
   #gapByTopic: Map<string, Node> | undefined;
   #overflowed = false;
+  #stalled = false;
+  /** Queued messages whose policy is `drop-oldest`. */
+  #droppable = 0;
 
   constructor(sink: QueueSink, options: SessionQueueOptions) {
     this.#sink = sink;
@@ -146,6 +170,32 @@ export class SessionQueue {
     this.#enforceLimits();
   }
 
+  /**
+   * The client was found to read nothing (a ping unanswered, a stream
+   * without progress). Until {@link resume}, the policy acts at once
+   * rather than when the queue is full, so a client that stopped is
+   * handled in the time it takes to notice, not in the minutes a large
+   * queue takes to fill: `conflate` keeps only the latest message of each
+   * topic and key, and `drop-oldest` keeps the newest `stalledMaxMessages`.
+   * What it drops is announced as gaps, as always.
+   */
+  stall(): void {
+    if (this.#stalled) return;
+    this.#stalled = true;
+    this.#conflate(() => true);
+    this.#trimDroppable();
+  }
+
+  /** The client reads again: the limits are the full queue's again. */
+  resume(): void {
+    this.#stalled = false;
+  }
+
+  /** True between {@link stall} and {@link resume}. */
+  get stalled(): boolean {
+    return this.#stalled;
+  }
+
   /** Writes queued items while the transport is ready. */
   drain(): void {
     while (this.#head !== undefined && this.#sink.ready()) {
@@ -162,6 +212,7 @@ export class SessionQueue {
     }
     this.#head = this.#tail = undefined;
     this.#byKey = this.#gapByTopic = undefined;
+    this.#droppable = 0;
     this.stats.queued = 0;
     this.stats.queuedBytes = 0;
   }
@@ -182,55 +233,83 @@ export class SessionQueue {
       next: undefined,
       bytes,
       key: undefined,
+      policy: undefined,
     };
     if (this.#tail === undefined) this.#head = node;
     else this.#tail.next = node;
     this.#tail = node;
-    if (item instanceof EncodedEnvelope) {
-      this.stats.queued++;
-      this.stats.queuedBytes += bytes;
-      if (this.#options.policy === "conflate") {
-        node.key = conflationKey(item);
-        this.#byKey ??= new Map();
-        this.#byKey.set(node.key, node);
-      }
+    if (!(item instanceof EncodedEnvelope)) return;
+    this.stats.queued++;
+    this.stats.queuedBytes += bytes;
+    const policy = this.#options.policyOf?.(item) ?? this.#options.policy;
+    node.policy = policy;
+    if (policy === "drop-oldest") this.#droppable++;
+    if (policy !== "conflate") return;
+    node.key = conflationKey(item);
+    this.#byKey ??= new Map();
+    const superseded = this.#byKey.get(node.key);
+    this.#byKey.set(node.key, node);
+    if (this.#stalled && superseded !== undefined) {
+      this.#dropMessage(superseded);
     }
   }
 
-  /** Drops superseded messages, oldest first, until within limits. */
+  /**
+   * Drops `conflate` messages that a later queued one supersedes, oldest
+   * first, while `over`.
+   */
   #conflate(over: () => boolean): void {
+    if (this.#byKey === undefined) return;
     let node = this.#head;
     while (node !== undefined && over()) {
       const next = node.next;
       const superseded =
-        node.item instanceof EncodedEnvelope &&
-        this.#byKey?.get(conflationKey(node.item)) !== node;
+        node.policy === "conflate" &&
+        this.#byKey.get(conflationKey(node.item as EncodedEnvelope)) !== node;
       if (superseded) this.#dropMessage(node);
       node = next;
     }
   }
 
-  #enforceLimits(): void {
-    const { maxMessages, maxBytes, policy } = this.#options;
-    const over = () =>
-      this.stats.queued > maxMessages || this.stats.queuedBytes > maxBytes;
-    if (!over()) return;
-    if (policy === "disconnect") {
-      this.#overflowed = true;
-      const reason =
-        `slow consumer: more than ${maxMessages} messages or ` +
-        `${maxBytes} bytes queued`;
-      this.clear();
-      this.#sink.overflow(reason);
-      return;
-    }
-    if (policy === "conflate") this.#conflate(over);
+  /** Drops the oldest messages that may be dropped while `over`. */
+  #dropOldest(over: () => boolean): void {
     let node = this.#head;
     while (node !== undefined && over()) {
       const next = node.next;
-      if (node.item instanceof EncodedEnvelope) this.#dropMessage(node);
+      const droppable =
+        node.policy === "drop-oldest" || node.policy === "conflate";
+      if (droppable) this.#dropMessage(node);
       node = next;
     }
+  }
+
+  /** While stalled: keeps the newest `stalledMaxMessages` drop-oldest ones. */
+  #trimDroppable(): void {
+    const keep = this.#options.stalledMaxMessages;
+    let node = this.#head;
+    while (node !== undefined && this.#droppable > keep) {
+      const next = node.next;
+      if (node.policy === "drop-oldest") this.#dropMessage(node);
+      node = next;
+    }
+  }
+
+  #enforceLimits(): void {
+    if (this.#stalled) this.#trimDroppable();
+    const { maxMessages, maxBytes } = this.#options;
+    const over = () =>
+      this.stats.queued > maxMessages || this.stats.queuedBytes > maxBytes;
+    if (!over()) return;
+    this.#conflate(over);
+    this.#dropOldest(over);
+    if (!over()) return;
+    // What is left over the limits must not be dropped: close instead.
+    this.#overflowed = true;
+    const reason =
+      `slow consumer: more than ${maxMessages} messages or ` +
+      `${maxBytes} bytes queued`;
+    this.clear();
+    this.#sink.overflow(reason);
   }
 
   /**
@@ -242,7 +321,7 @@ export class SessionQueue {
     this.stats.dropped++;
     this.stats.queued--;
     this.stats.queuedBytes -= node.bytes;
-    this.#forgetKey(node);
+    this.#forgetMessage(node);
 
     const gapNode = this.#gapByTopic?.get(envelope.topic);
     const gap = gapNode?.item as EncodedNotice | undefined;
@@ -266,13 +345,18 @@ export class SessionQueue {
       reason: SLOW_CONSUMER,
     });
     node.bytes = 0;
+    node.policy = undefined;
     this.#gapByTopic ??= new Map();
     this.#gapByTopic.set(envelope.topic, node);
     this.stats.gaps++;
   }
 
-  /** Unindexes a message node, unless a later one holds its key. */
-  #forgetKey(node: Node): void {
+  /**
+   * Uncounts a message node leaving the queue and unindexes it, unless a
+   * later one holds its key.
+   */
+  #forgetMessage(node: Node): void {
+    if (node.policy === "drop-oldest") this.#droppable--;
     if (node.key !== undefined && this.#byKey?.get(node.key) === node) {
       this.#byKey.delete(node.key);
     }
@@ -290,7 +374,7 @@ export class SessionQueue {
     if (node.item instanceof EncodedEnvelope) {
       this.stats.queued--;
       this.stats.queuedBytes -= node.bytes;
-      this.#forgetKey(node);
+      this.#forgetMessage(node);
     } else {
       const topic = node.item.notice.topic;
       if (this.#gapByTopic?.get(topic) === node) this.#gapByTopic.delete(topic);

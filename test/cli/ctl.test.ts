@@ -206,7 +206,8 @@ describe("tributary ctl", () => {
         gaps: 0,
         connectedAt: 1,
         protocol: "",
-        stalled: false,
+        stalled: true,
+        policies: { x: "conflate" },
       },
     ];
 
@@ -219,7 +220,10 @@ describe("tributary ctl", () => {
       "maintenance",
     ]);
 
-    assert.match(listed.stdout, /^c9\s+grpc\s+127\.0\.0\.1:7/m);
+    assert.match(
+      listed.stdout,
+      /^c9\s+grpc\s+127\.0\.0\.1:7\s+0\s+1\s+0\s+yes\s+conflate\s+x$/m,
+    );
     assert.equal(kicked.code, 0, kicked.stderr);
     assert.deepEqual(control.disconnected.at(-1), {
       id: "c9",

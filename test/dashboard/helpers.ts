@@ -148,6 +148,7 @@ export function clientView(
     gaps: 0,
     connectedAt: 0,
     protocol: "",
+    policies: {},
     stalled: false,
   };
 }

@@ -45,6 +45,7 @@ function queueWith(policy: SlowConsumerPolicy, maxMessages = 3) {
     policy,
     maxMessages,
     maxBytes: 1_000_000,
+    stalledMaxMessages: 0,
   });
   return { sink, queue };
 }

@@ -8,6 +8,7 @@ import type {
   Backend as ProtoBackend,
   Source,
 } from "../../gen/tributary/v1/control.js";
+import { policyFromProto } from "../subscription-policies.js";
 import { type FieldContext, toGrpcStatus } from "./control-errors.js";
 import {
   groupFieldToProto,
@@ -154,7 +155,16 @@ export function createControlService(
     }),
     subscribeClient: unary(REQUEST, (req) => {
       requireFields({ client_id: req.clientId });
-      const view = control.subscribeClient(req.clientId, req.patterns);
+      const policy = policyFromProto(req.policy);
+      if (policy === null) {
+        throw ControlError.invalid([
+          {
+            field: "policy",
+            message: `unknown SlowConsumerPolicy ${req.policy}`,
+          },
+        ]);
+      }
+      const view = control.subscribeClient(req.clientId, req.patterns, policy);
       return { client: clientViewToProto(view) };
     }),
     unsubscribeClient: unary(REQUEST, (req) => {

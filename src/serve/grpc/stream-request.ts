@@ -6,6 +6,8 @@ import {
   validatePattern,
   validateTopic,
 } from "../../topics/index.js";
+import type { SlowConsumerPolicy } from "../session-queue.js";
+import { policyFromProto } from "../subscription-policies.js";
 import { type GrpcStatus, invalidArgument } from "./control-errors.js";
 
 /** Events in one response when the request leaves `max_batch` at 0. */
@@ -26,6 +28,8 @@ export interface Subscription {
   readonly resume: ReadonlyArray<readonly [string, ResumePoint]>;
   /** Events per response, 1 to {@link MAX_BATCH_LIMIT}. */
   readonly maxBatch: number;
+  /** The call's slow-consumer policy; undefined for the default. */
+  readonly policy: SlowConsumerPolicy | undefined;
 }
 
 /** The outcome of checking a SubscribeRequest. */
@@ -72,6 +76,10 @@ export function checkSubscribeRequest(
       return invalid(field, problem.message);
     }
   }
+  const policy = policyFromProto(request.policy);
+  if (policy === null) {
+    return invalid("policy", `unknown SlowConsumerPolicy ${request.policy}`);
+  }
   const maxBatch = request.maxBatch || DEFAULT_MAX_BATCH;
   return {
     ok: true,
@@ -79,6 +87,7 @@ export function checkSubscribeRequest(
       patterns,
       resume,
       maxBatch: Math.min(maxBatch, MAX_BATCH_LIMIT),
+      policy,
     },
   };
 }

@@ -20,6 +20,7 @@ import {
   type SessionQueueStats,
   type SlowConsumerPolicy,
 } from "../session-queue.js";
+import { SubscriptionPolicies } from "../subscription-policies.js";
 import type { GrpcStatus } from "./control-errors.js";
 import { eventSizeOf, toStreamEvent } from "./envelope-proto.js";
 import type { Subscription } from "./stream-request.js";
@@ -45,8 +46,15 @@ export interface StreamSessionLimits {
   readonly maxSessionBufferedBytes: number;
   /** Messages a session may queue while its client is behind. */
   readonly maxSessionQueueMessages: number;
-  /** What happens when the queue is full. */
+  /** What happens when the queue is full, unless the call chose. */
   readonly slowConsumerPolicy: SlowConsumerPolicy;
+  /** `drop-oldest` messages a stalled session keeps. */
+  readonly stalledQueueMessages: number;
+  /**
+   * A call with responses in flight that HTTP/2 took none of for this
+   * long is stalled.
+   */
+  readonly stallTimeoutMs: number;
 }
 
 /** A Subscribe call as grpc-js hands it to the handler. */
@@ -65,6 +73,8 @@ export interface StreamSessionStats {
   gaps: number;
   /** Reset notices sent, live and replayed. */
   resets: number;
+  /** Times the call went `stallTimeoutMs` without progress. */
+  stalls: number;
 }
 
 /** Options of a {@link StreamSession}. */
@@ -102,11 +112,13 @@ export class StreamSession implements Recipient {
     replayed: 0,
     gaps: 0,
     resets: 0,
+    stalls: 0,
   };
 
   readonly #call: SubscribeCall;
   readonly #subscription: Subscription;
   readonly #queue: SessionQueue;
+  readonly #policies: SubscriptionPolicies;
   readonly #options: StreamSessionOptions;
   readonly #log: Logger;
   #batch: StreamEvent[] = [];
@@ -116,6 +128,12 @@ export class StreamSession implements Recipient {
   #writable = true;
   /** Bytes of responses whose write callback has not come yet. */
   #inFlightBytes = 0;
+  /**
+   * When HTTP/2 last took a response (a write callback or 'drain'), or a
+   * write went out with nothing in flight; `performance.now()` ms.
+   */
+  #lastProgress = 0;
+  #stalled = false;
   #ended = false;
 
   constructor(
@@ -134,15 +152,22 @@ export class StreamSession implements Recipient {
     this.#options = options;
     this.#log = options.logger.child({ client: id });
     const { limits } = options;
+    this.#policies = new SubscriptionPolicies(limits.slowConsumerPolicy);
+    for (const pattern of this.#patterns) {
+      this.#policies.set(pattern, subscription.policy);
+    }
     this.#queue = new SessionQueue(this.#createSink(), {
       policy: limits.slowConsumerPolicy,
+      policyOf: (message) =>
+        this.#policies.forTopic(message.envelope.topic, this.#patterns),
       maxMessages: limits.maxSessionQueueMessages,
       maxBytes: limits.maxSessionBufferedBytes,
+      stalledMaxMessages: limits.stalledQueueMessages,
       onDelivered: options.fanout.deliveryHook("grpc"),
     });
     call.on("drain", () => {
       this.#writable = true;
-      this.#resume();
+      this.#progressed();
     });
     // grpc-js emits 'cancelled' however the call ends: the caller
     // cancelled, the connection went, or a status was sent.
@@ -165,15 +190,34 @@ export class StreamSession implements Recipient {
   }
 
   /**
+   * True from the moment a message found the call with responses in
+   * flight and none taken for `stallTimeoutMs`, until HTTP/2 takes one.
+   */
+  get stalled(): boolean {
+    return this.#stalled;
+  }
+
+  /** The slow-consumer policy of a pattern the call holds. */
+  policyOf(pattern: string): SlowConsumerPolicy {
+    return this.#policies.of(pattern);
+  }
+
+  /**
    * Adds patterns for the control plane, which has checked them and the
    * limit. stream.proto has no reply event, so the caller just starts
    * receiving the matching topics; there is no resume.
    */
-  controlSubscribe(patterns: readonly string[]): void {
+  controlSubscribe(
+    patterns: readonly string[],
+    policy: SlowConsumerPolicy | undefined,
+  ): void {
     if (this.#ended) return;
     for (const pattern of patterns) {
-      if (this.#patterns.has(pattern)) continue;
-      if (this.#take(pattern)) this.origins.set(pattern, "control");
+      if (!this.#patterns.has(pattern)) {
+        if (!this.#take(pattern)) continue;
+        this.origins.set(pattern, "control");
+      }
+      if (policy !== undefined) this.#policies.set(pattern, policy);
     }
   }
 
@@ -196,6 +240,7 @@ export class StreamSession implements Recipient {
     for (const pattern of patterns) {
       if (!this.#patterns.delete(pattern)) continue;
       this.origins.delete(pattern);
+      this.#policies.delete(pattern);
       this.#options.fanout.unsubscribe(pattern, this);
     }
   }
@@ -230,6 +275,10 @@ export class StreamSession implements Recipient {
 
   /** Queues a message shared with every other recipient. */
   deliver(message: EncodedEnvelope): void {
+    // Only a call that is already behind can be stalled; the clock is
+    // read for those alone.
+    if (this.#queue.stats.queued > 0) this.#judgeProgress();
+    if (this.#ended) return;
     this.#queue.push(message);
   }
 
@@ -297,18 +346,51 @@ export class StreamSession implements Recipient {
     const bytes = this.#batchBytes;
     this.#batch = [];
     this.#batchBytes = 0;
+    // A busy spell starts now: the stall clock runs from here.
+    if (this.#inFlightBytes === 0) this.#lastProgress = performance.now();
     this.#inFlightBytes += bytes;
     this.stats.responses++;
     const accepted = this.#call.write({ events }, () => {
       this.#inFlightBytes -= bytes;
-      this.#resume();
+      this.#progressed();
     });
     if (!accepted) this.#writable = false;
   }
 
-  /** Moves queued items into batches while the call takes them. */
-  #resume(): void {
-    if (!this.#ended) this.#queue.drain();
+  /**
+   * HTTP/2 took a response: the caller reads, so a stall is over. Then
+   * moves queued items into batches while the call takes them.
+   */
+  #progressed(): void {
+    if (this.#ended) return;
+    this.#lastProgress = performance.now();
+    if (this.#stalled) {
+      this.#stalled = false;
+      this.#queue.resume();
+      this.#log.info({ ...this.#queue.stats }, "stalled caller reads again");
+    }
+    this.#queue.drain();
+  }
+
+  /**
+   * Marks the call stalled when responses wait in flight and HTTP/2 took
+   * none for `stallTimeoutMs`: the caller's flow-control window is shut.
+   * A call with a `disconnect` pattern ends, RESOURCE_EXHAUSTED; the
+   * others' queues act on their policies at once.
+   */
+  #judgeProgress(): void {
+    if (this.#stalled || this.#inFlightBytes === 0) return;
+    const timeoutMs = this.#options.limits.stallTimeoutMs;
+    if (performance.now() - this.#lastProgress < timeoutMs) return;
+    this.#stalled = true;
+    this.stats.stalls++;
+    const reason = `slow consumer: no progress in ${timeoutMs} ms`;
+    if (this.#policies.anyDisconnect(this.#patterns)) {
+      this.end({ code: status.RESOURCE_EXHAUSTED, details: reason });
+      return;
+    }
+    this.#queue.stall();
+    this.#log.info({ reason, ...this.#queue.stats }, "caller stalled");
   }
 
   /** Leaves the index and forgets the backlog; once. */

@@ -16,6 +16,7 @@ import {
   type TopicStatus,
   type WatchEventsResponse,
 } from "../../gen/tributary/v1/control.js";
+import { policyToProto } from "../subscription-policies.js";
 import { healthToProto, stateToProto } from "./source-mapping.js";
 import { upstreamEventToProto } from "./upstream-mapping.js";
 
@@ -79,6 +80,9 @@ export function clientViewToProto(view: ClientView): ClientStatus {
     gaps: view.gaps,
     connectedMs: view.connectedAt,
     protocol: view.protocol,
+    policies: Object.fromEntries(
+      Object.entries(view.policies).map(([p, v]) => [p, policyToProto(v)]),
+    ),
     stalled: view.stalled,
   };
 }

@@ -23,6 +23,11 @@ const subscribeRequest = z.object({
   topics: topicList,
   /** Per topic, the last message the client has: `{epoch, seq}`. */
   resume: z.record(z.string(), resumePoint).optional(),
+  /**
+   * The slow-consumer policy of these patterns; the gateway's default
+   * when absent. A held pattern subscribed again with a policy takes it.
+   */
+  policy: z.enum(["drop-oldest", "conflate", "disconnect"]).optional(),
 });
 
 const unsubscribeRequest = z.object({

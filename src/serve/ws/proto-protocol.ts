@@ -4,6 +4,7 @@ import {
   type ServerFrame,
 } from "../../gen/tributary/v1/client_protocol.js";
 import type { QueueItem } from "../session-queue.js";
+import { policyFromProto } from "../subscription-policies.js";
 import { encodeServerFrame } from "../wire-proto.js";
 import {
   type ClientRequest,
@@ -76,7 +77,15 @@ function requestFields(frame: ClientFrame): Record<string, unknown> {
       );
     case "subscribe": {
       const { topics, resume } = request.value;
-      return { type: "subscribe", id, topics, resume };
+      const policy = policyFromProto(request.value.policy);
+      if (policy === null) {
+        throw new ProtocolError(
+          WsErrorCode.BAD_REQUEST,
+          `subscribe.policy: unknown SlowConsumerPolicy ${request.value.policy}`,
+          readableId(id),
+        );
+      }
+      return { type: "subscribe", id, topics, resume, policy };
     }
     case "unsubscribe":
       return { type: "unsubscribe", id, topics: request.value.topics };

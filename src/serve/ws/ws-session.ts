@@ -16,6 +16,7 @@ import {
   type SessionQueueStats,
   type SlowConsumerPolicy,
 } from "../session-queue.js";
+import { SubscriptionPolicies } from "../subscription-policies.js";
 import type {
   ClientRequest,
   SubscribeRequest,
@@ -49,8 +50,10 @@ export interface WsSessionLimits {
   readonly maxSessionBufferedBytes: number;
   /** Messages a session may queue while its client is behind. */
   readonly maxSessionQueueMessages: number;
-  /** What happens when the queue is full. */
+  /** What happens when the queue is full, unless a subscription chose. */
   readonly slowConsumerPolicy: SlowConsumerPolicy;
+  /** `drop-oldest` messages a stalled session keeps. */
+  readonly stalledQueueMessages: number;
   /** A ping unanswered this long marks the client stalled. */
   readonly stallTimeoutMs: number;
 }
@@ -124,6 +127,8 @@ export class WsSession implements Recipient {
   readonly #socket: WebSocket;
   readonly #wire: WsProtocol;
   readonly #queue: SessionQueue;
+  /** Made when a subscription first names a policy of its own. */
+  #policies: SubscriptionPolicies | undefined;
   /** What {@link #createSink} builds the sink from. */
   readonly #rawSocket: Duplex | undefined;
   readonly #coalescer: WriteCoalescer | undefined;
@@ -180,8 +185,13 @@ export class WsSession implements Recipient {
     const sink = new DeferredSink(() => this.#createSink());
     this.#queue = new SessionQueue(sink, {
       policy: options.limits.slowConsumerPolicy,
+      policyOf(message) {
+        const topic = message.envelope.topic;
+        return session.#policies?.forTopic(topic, session.patterns);
+      },
       maxMessages: options.limits.maxSessionQueueMessages,
       maxBytes: options.limits.maxSessionBufferedBytes,
+      stalledMaxMessages: options.limits.stalledQueueMessages,
       onDelivered: options.fanout.deliveryHook("websocket"),
     });
     socket.on("message", (data, isBinary) => this.#onFrame(data, isBinary));
@@ -248,8 +258,16 @@ export class WsSession implements Recipient {
    * it would have had for asking, with an empty id. No resume: the client
    * named no resume points.
    */
-  controlSubscribe(patterns: readonly string[]): void {
-    this.#subscribeHeld(patterns, "", "control");
+  controlSubscribe(
+    patterns: readonly string[],
+    policy?: SlowConsumerPolicy,
+  ): void {
+    this.#subscribeHeld(patterns, "", "control", policy);
+  }
+
+  /** The slow-consumer policy of a pattern the session holds. */
+  policyOf(pattern: string): SlowConsumerPolicy {
+    return this.#policies?.of(pattern) ?? this.#limits.slowConsumerPolicy;
   }
 
   /**
@@ -300,15 +318,20 @@ export class WsSession implements Recipient {
 
   #onResumed(): void {
     this.#log.info({ ...this.delivery }, "stalled client reads again");
+    this.#queue.resume();
     this.#queue.drain();
   }
 
   #onStall(reason: string): void {
     this.stats.stalls++;
-    if (this.#limits.slowConsumerPolicy === "disconnect") {
+    const disconnect =
+      this.#policies?.anyDisconnect(this.patterns) ??
+      this.#limits.slowConsumerPolicy === "disconnect";
+    if (disconnect) {
       this.close(WsCloseCode.POLICY_VIOLATION, reason);
       return;
     }
+    this.#queue.stall();
     this.#log.info({ reason, ...this.delivery }, "client stalled");
   }
 
@@ -363,7 +386,8 @@ export class WsSession implements Recipient {
       );
     }
 
-    this.#subscribeHeld([...new Set(request.topics)], request.id, "client");
+    const patterns = [...new Set(request.topics)];
+    this.#subscribeHeld(patterns, request.id, "client", request.policy);
     // Same synchronous turn as the index change above: no message can be
     // published between the replay and the live stream, so the seam has
     // neither a duplicate nor a hole.
@@ -401,8 +425,9 @@ export class WsSession implements Recipient {
     patterns: readonly string[],
     id: string | undefined,
     origin: WsSubscriptionOrigin,
+    policy: SlowConsumerPolicy | undefined,
   ): void {
-    const problems = this.#hold(patterns, origin);
+    const problems = this.#hold(patterns, origin, policy);
     const refused = new Set(
       problems.filter((p) => p.code === "UPSTREAM_LIMIT").map((p) => p.topic),
     );
@@ -421,24 +446,37 @@ export class WsSession implements Recipient {
   }
 
   /**
-   * Adds the patterns not held yet to the index, noting their origin.
-   * Returns what upstream demand said of them; a pattern it refused is
-   * not held.
+   * Adds the patterns not held yet to the index, noting their origin, and
+   * gives every one of them `policy` when there is one. Returns what
+   * upstream demand said of them; a pattern it refused is not held.
    */
   #hold(
     patterns: readonly string[],
     origin: WsSubscriptionOrigin,
+    policy: SlowConsumerPolicy | undefined,
   ): SubscriptionProblem[] {
     const problems: SubscriptionProblem[] = [];
     for (const pattern of patterns) {
-      if (this.patterns.has(pattern)) continue;
-      const outcome = this.#fanout.subscribe(pattern, this);
-      if (outcome.problem !== undefined) problems.push(outcome.problem);
-      if (!outcome.held) continue;
-      this.patterns.add(pattern);
-      this.origins.set(pattern, origin);
+      if (!this.patterns.has(pattern)) {
+        const outcome = this.#fanout.subscribe(pattern, this);
+        if (outcome.problem !== undefined) problems.push(outcome.problem);
+        if (!outcome.held) continue;
+        this.patterns.add(pattern);
+        this.origins.set(pattern, origin);
+      }
+      if (policy !== undefined) this.#setPolicy(pattern, policy);
     }
     return problems;
+  }
+
+  #setPolicy(pattern: string, policy: SlowConsumerPolicy): void {
+    if (this.#policies === undefined) {
+      if (policy === this.#limits.slowConsumerPolicy) return;
+      this.#policies = new SubscriptionPolicies(
+        this.#limits.slowConsumerPolicy,
+      );
+    }
+    this.#policies.set(pattern, policy);
   }
 
   /** Drops the patterns held; the others are not an error. */
@@ -446,6 +484,7 @@ export class WsSession implements Recipient {
     for (const pattern of patterns) {
       if (this.patterns.delete(pattern)) {
         this.origins.delete(pattern);
+        this.#policies?.delete(pattern);
         this.#fanout.unsubscribe(pattern, this);
       }
     }

@@ -438,6 +438,7 @@ describe("ControlService", () => {
           connectedAt: 12,
           protocol: "tributary.v1.json",
           stalled: false,
+          policies: { "trades.>": "disconnect" },
         },
       ];
     });

@@ -76,6 +76,7 @@ describe("ControlService subscriptions of connected clients", () => {
     const res = await call(client.subscribeClient, client, {
       clientId: id,
       patterns: ["ctl.*"],
+      policy: 0,
     });
     await waitFor("the subscribed frame", () =>
       ws.frames.some((f) => f.type === "subscribed" && f.id === ""),
@@ -94,6 +95,7 @@ describe("ControlService subscriptions of connected clients", () => {
     await call(client.subscribeClient, client, {
       clientId: id,
       patterns: ["ctl.*"],
+      policy: 0,
     });
     upstream.send({ a: "ctl", b: "y", n: 1 });
     await waitFor("the first message", () => ws.messages().length === 1);
@@ -135,6 +137,7 @@ describe("ControlService subscriptions of connected clients", () => {
       await call(client.subscribeClient, client, {
         clientId: protoId,
         patterns: ["ctl.*"],
+        policy: 0,
       });
       await call(client.unsubscribeClient, client, {
         clientId: protoId,
@@ -166,6 +169,7 @@ describe("ControlService subscriptions of connected clients", () => {
     await call(client.subscribeClient, client, {
       clientId: id,
       patterns: ["ctl.*"],
+      policy: 0,
     });
 
     const all = await call(client.listSubscriptions, client, { pattern: "" });
@@ -222,6 +226,7 @@ describe("ControlService subscriptions of connected clients", () => {
     await call(client.subscribeClient, client, {
       clientId: id,
       patterns: ["ctl.y"],
+      policy: 0,
     });
     upstream.send({ a: "ctl", b: "y", n: 1 });
     await waitFor("the message", () => sub.messages().length === 1);
@@ -245,10 +250,12 @@ describe("ControlService subscriptions of connected clients", () => {
     const err = await failure(client.subscribeClient, client, {
       clientId: id,
       patterns: ["ok.x", "bad..x"],
+      policy: 0,
     });
     const empty = await failure(client.subscribeClient, client, {
       clientId: id,
       patterns: [],
+      policy: 0,
     });
     const blank = await failure(client.unsubscribeClient, client, {
       clientId: "",
@@ -276,6 +283,7 @@ describe("ControlService subscriptions of connected clients", () => {
     const sub = await failure(client.subscribeClient, client, {
       clientId: "nobody",
       patterns: ["a.b"],
+      policy: 0,
     });
     const unsub = await failure(client.unsubscribeClient, client, {
       clientId: "nobody",
@@ -293,10 +301,12 @@ describe("ControlService subscriptions of connected clients", () => {
     await call(client.subscribeClient, client, {
       clientId: id,
       patterns: ["ctl.a", "own.x"],
+      policy: 0,
     });
     const err = await failure(client.subscribeClient, client, {
       clientId: id,
       patterns: ["ctl.b", "ctl.c"],
+      policy: 0,
     });
     const { clients } = await call(client.listClients, client, {});
 

@@ -8,7 +8,7 @@ import type { Envelope } from "../../../src/gen/tributary/v1/envelope.js";
 import {
   type StreamEvent,
   StreamServiceClient,
-  type SubscribeRequest,
+  SubscribeRequest,
   type SubscribeResponse,
 } from "../../../src/gen/tributary/v1/stream.js";
 import { waitFor } from "../../support/wait-for.js";
@@ -48,7 +48,7 @@ export class StreamSubscriber {
     if (options.token !== undefined) {
       metadata.set("authorization", `Bearer ${options.token}`);
     }
-    const full = { patterns: [], resume: {}, maxBatch: 0, ...request };
+    const full = SubscribeRequest.fromPartial(request);
     this.call = this.#client.subscribe(full, metadata);
     this.call.on("metadata", () => {
       this.headers = true;

@@ -2,8 +2,10 @@ import { type RawData, WebSocket } from "ws";
 import {
   type ClientFrame,
   ClientFrame as ClientFrameCodec,
+  type ClientSubscribe,
   ServerFrame,
 } from "../../../src/gen/tributary/v1/client_protocol.js";
+import { SlowConsumerPolicy } from "../../../src/gen/tributary/v1/delivery.js";
 import type { Envelope } from "../../../src/gen/tributary/v1/envelope.js";
 import { waitFor } from "../../support/wait-for.js";
 
@@ -13,8 +15,16 @@ export const PROTO = "tributary.v1.proto";
 /** How long a clean close may take before the socket is terminated. */
 const CLOSE_TIMEOUT_MS = 1000;
 
-/** The request part of a ClientFrame. */
-export type ProtoRequest = NonNullable<ClientFrame["request"]>;
+/**
+ * The request part of a ClientFrame; a subscribe may leave out what it
+ * does not set.
+ */
+export type ProtoRequest =
+  | Exclude<NonNullable<ClientFrame["request"]>, { $case: "subscribe" }>
+  | {
+      $case: "subscribe";
+      value: Omit<ClientSubscribe, "policy"> & Partial<ClientSubscribe>;
+    };
 
 /**
  * A real WebSocket client of the binary subprotocol that decodes every
@@ -46,9 +56,10 @@ export class ProtoTestClient {
     return new ProtoTestClient(socket);
   }
 
-  /** Sends one ClientFrame. */
-  send(frame: ClientFrame): void {
-    this.socket.send(ClientFrameCodec.encode(frame).finish(), { binary: true });
+  /** Sends one ClientFrame; fields left out take their defaults. */
+  send(frame: { id?: string; request?: ProtoRequest }): void {
+    const whole = ClientFrameCodec.fromPartial(frame);
+    this.socket.send(ClientFrameCodec.encode(whole).finish(), { binary: true });
   }
 
   /** Sends a request and resolves with the reply carrying the same id. */
@@ -66,8 +77,11 @@ export class ProtoTestClient {
   }
 
   /** Subscribes and waits for the `subscribed` reply. */
-  async subscribe(topics: string[]): Promise<ServerFrame> {
-    const value = { topics, resume: {} };
+  async subscribe(
+    topics: string[],
+    policy = SlowConsumerPolicy.SLOW_CONSUMER_POLICY_UNSPECIFIED,
+  ): Promise<ServerFrame> {
+    const value = { topics, resume: {}, policy };
     const reply = await this.request({ $case: "subscribe", value });
     if (reply.frame?.$case !== "subscribed") {
       throw new Error(`subscribe refused: ${JSON.stringify(reply)}`);
