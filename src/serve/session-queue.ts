@@ -145,8 +145,16 @@ export class SessionQueue {
   // and an empty Map still costs a few hundred bytes per session.
   /** Queued messages by conflation key (only with `conflate`). */
   #byKey: Map<string, Node> | undefined;
-  /** The queued slow-consumer gap of each topic, to extend in place. */
-  #gapByTopic: Map<string, Node> | undefined;
+  /**
+   * The queued slow-consumer gaps by topic, epoch and the seq that would
+   * extend them: the one after their last (`#gapsByNext`) and the one
+   * before their first (`#gapsByPrevious`). A dropped message joins the
+   * gap it borders, and a drop between two gaps joins them, so however
+   * conflation picks its victims a topic's gaps never outnumber the
+   * messages still queued between them.
+   */
+  #gapsByNext: Map<string, Node> | undefined;
+  #gapsByPrevious: Map<string, Node> | undefined;
   #overflowed = false;
   #stalled = false;
   /** Queued messages whose policy is `drop-oldest`. */
@@ -211,7 +219,7 @@ export class SessionQueue {
       if (node.item instanceof EncodedEnvelope) this.stats.dropped++;
     }
     this.#head = this.#tail = undefined;
-    this.#byKey = this.#gapByTopic = undefined;
+    this.#byKey = this.#gapsByNext = this.#gapsByPrevious = undefined;
     this.#droppable = 0;
     this.stats.queued = 0;
     this.stats.queuedBytes = 0;
@@ -313,42 +321,77 @@ export class SessionQueue {
   }
 
   /**
-   * Drops a queued message, announcing it with a gap in its place, or by
-   * extending the topic's queued gap when that one ends just before it.
+   * Drops a queued message, announcing it with a gap: the queued gap of
+   * its topic that ends just before it or starts just after it grows to
+   * take it in (and two gaps it joins become one), or a new gap takes its
+   * place. A gap may stand further up or down the queue than the message
+   * did: only the order within a topic matters, and no message of the
+   * topic lies between a gap and a seq that borders it.
    */
   #dropMessage(node: Node): void {
-    const envelope = (node.item as EncodedEnvelope).envelope;
+    const { topic, epoch, seq } = (node.item as EncodedEnvelope).envelope;
     this.stats.dropped++;
     this.stats.queued--;
     this.stats.queuedBytes -= node.bytes;
     this.#forgetMessage(node);
 
-    const gapNode = this.#gapByTopic?.get(envelope.topic);
-    const gap = gapNode?.item as EncodedNotice | undefined;
-    const notice = gap?.notice as GapNotice | undefined;
-    if (
-      gapNode !== undefined &&
-      notice !== undefined &&
-      notice.epoch === envelope.epoch &&
-      notice.toSeq + 1 === envelope.seq
-    ) {
-      gapNode.item = new EncodedNotice({ ...notice, toSeq: envelope.seq });
-      this.#unlink(node, false);
+    const before = this.#gapsByNext?.get(gapKey(topic, epoch, seq));
+    const after = this.#gapsByPrevious?.get(gapKey(topic, epoch, seq));
+    if (before === undefined && after === undefined) {
+      node.item = new EncodedNotice({
+        type: "gap",
+        topic,
+        epoch,
+        fromSeq: seq,
+        toSeq: seq,
+        reason: SLOW_CONSUMER,
+      });
+      node.bytes = 0;
+      node.policy = undefined;
+      this.#indexGap(node);
+      this.stats.gaps++;
       return;
     }
-    node.item = new EncodedNotice({
-      type: "gap",
-      topic: envelope.topic,
-      epoch: envelope.epoch,
-      fromSeq: envelope.seq,
-      toSeq: envelope.seq,
-      reason: SLOW_CONSUMER,
-    });
-    node.bytes = 0;
-    node.policy = undefined;
-    this.#gapByTopic ??= new Map();
-    this.#gapByTopic.set(envelope.topic, node);
-    this.stats.gaps++;
+    this.#unlink(node, false);
+    if (after === undefined) {
+      this.#regap(before as Node, gapOf(before as Node).fromSeq, seq);
+      return;
+    }
+    // Within a topic, `before` stands ahead of the message and `after`
+    // behind it. Keeping `after` means only nodes ahead of the message
+    // ever leave the list, which the loops walking forward rely on.
+    let fromSeq = seq;
+    if (before !== undefined) {
+      fromSeq = gapOf(before).fromSeq;
+      this.#unlink(before);
+      this.stats.gaps--;
+    }
+    this.#regap(after, fromSeq, gapOf(after).toSeq);
+  }
+
+  /** Gives a queued gap node a new range and indexes it by that. */
+  #regap(node: Node, fromSeq: number, toSeq: number): void {
+    this.#unindexGap(node);
+    node.item = new EncodedNotice({ ...gapOf(node), fromSeq, toSeq });
+    this.#indexGap(node);
+  }
+
+  #indexGap(node: Node): void {
+    const { topic, epoch, fromSeq, toSeq } = gapOf(node);
+    this.#gapsByNext ??= new Map();
+    this.#gapsByPrevious ??= new Map();
+    this.#gapsByNext.set(gapKey(topic, epoch, toSeq + 1), node);
+    this.#gapsByPrevious.set(gapKey(topic, epoch, fromSeq - 1), node);
+  }
+
+  #unindexGap(node: Node): void {
+    const { topic, epoch, fromSeq, toSeq } = gapOf(node);
+    const next = gapKey(topic, epoch, toSeq + 1);
+    const previous = gapKey(topic, epoch, fromSeq - 1);
+    if (this.#gapsByNext?.get(next) === node) this.#gapsByNext.delete(next);
+    if (this.#gapsByPrevious?.get(previous) === node) {
+      this.#gapsByPrevious.delete(previous);
+    }
   }
 
   /**
@@ -375,9 +418,8 @@ export class SessionQueue {
       this.stats.queued--;
       this.stats.queuedBytes -= node.bytes;
       this.#forgetMessage(node);
-    } else {
-      const topic = node.item.notice.topic;
-      if (this.#gapByTopic?.get(topic) === node) this.#gapByTopic.delete(topic);
+    } else if (isOwnGap(node.item)) {
+      this.#unindexGap(node);
     }
   }
 }
@@ -385,6 +427,20 @@ export class SessionQueue {
 function sizeOf(item: EncodedEnvelope): number {
   const { data, topic } = item.envelope;
   return data.length + topic.length + MESSAGE_OVERHEAD_BYTES;
+}
+
+function gapKey(topic: string, epoch: string, seq: number): string {
+  return `${topic}\u0000${epoch}\u0000${seq}`;
+}
+
+/** The notice of a gap node this queue made. */
+function gapOf(node: Node): GapNotice {
+  return (node.item as EncodedNotice).notice as GapNotice;
+}
+
+/** True for a gap this queue announced drops with, not a topic's own. */
+function isOwnGap(item: EncodedNotice): boolean {
+  return item.notice.type === "gap" && item.notice.reason === SLOW_CONSUMER;
 }
 
 function conflationKey(item: EncodedEnvelope): string {

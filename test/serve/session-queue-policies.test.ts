@@ -179,6 +179,24 @@ describe("a stalled SessionQueue", () => {
     assert.equal(queue.stats.dropped, 4);
   });
 
+  it("keeps a topic's gaps few while a rare key splits its runs", () => {
+    const { sink, queue } = queueWith({ px: "conflate" }, 1000);
+    queue.stall();
+    for (let seq = 1; seq <= 10_005; seq++) {
+      queue.push(envelope("px", seq, seq % 10 === 0 ? "rare" : "hot"));
+    }
+    queue.resume();
+
+    // What is left: the last of each key, and the gaps around them.
+    assert.deepEqual(drain(sink, queue), [
+      "gap px 1..9999",
+      "px#10000",
+      "gap px 10001..10004",
+      "px#10005",
+    ]);
+    assert.equal(queue.stats.gaps, 2);
+  });
+
   it("after resume the full queue's limits apply again", () => {
     const { sink, queue } = queueWith({ t: "drop-oldest" }, 5);
     queue.stall();

@@ -22,6 +22,9 @@ export class WriteCoalescer {
   /** Batches holding frames, in the order they got their first. */
   #due: FrameBatch[] = [];
   #scheduled = false;
+  /** The frames last joined into one buffer, and that buffer. */
+  #lastFrames: readonly Buffer[] = [];
+  #lastJoined: Buffer | undefined;
 
   /**
    * @param maxFramesPerWrite - once a socket holds this many frames it is
@@ -57,6 +60,28 @@ export class WriteCoalescer {
     } else {
       setImmediate(() => this.#flush());
     }
+  }
+
+  /**
+   * The frames as one buffer. In a fan-out most sockets are handed the
+   * very same frames in a window, so the buffer joined for one socket is
+   * kept and given to the next whose frames are the same objects in the
+   * same order: one copy and one allocation per window, not per client.
+   * Frames are never modified once made, so comparing identities is
+   * enough.
+   */
+  join(frames: readonly Buffer[]): Buffer {
+    if (frames.length === 1) return frames[0] as Buffer;
+    const last = this.#lastFrames;
+    let same = last.length === frames.length;
+    for (let i = 0; same && i < frames.length; i++) {
+      same = last[i] === frames[i];
+    }
+    if (!same || this.#lastJoined === undefined) {
+      this.#lastFrames = frames;
+      this.#lastJoined = Buffer.concat(frames);
+    }
+    return this.#lastJoined;
   }
 
   #flush(): void {
@@ -106,8 +131,8 @@ export class FrameBatch {
     if (frames.length === 0) return;
     this.#frames = [];
     if (!this.#isOpen()) return;
-    const data = frames.length === 1 ? frames[0] : Buffer.concat(frames);
-    if (this.#written === undefined) this.#socket.write(data as Buffer);
-    else this.#socket.write(data as Buffer, this.#written);
+    const data = this.#coalescer.join(frames);
+    if (this.#written === undefined) this.#socket.write(data);
+    else this.#socket.write(data, this.#written);
   }
 }
