@@ -31,26 +31,24 @@ export function slowGoalLines(
 function handled(title: string, row: SystemResult): GoalLine {
   const watch = row.watch;
   const disconnect = row.system.includes("disconnect");
-  // Under drop-oldest a slow client is handled once it is found stalled:
-  // nothing more is written to it and its queue, capped, takes over. Its
-  // first drop comes only when that cap fills, minutes later at a low
-  // rate, and is reported beside it.
-  const stalls = watch?.firstStallMs;
-  const times =
-    (disconnect ? watch?.goneMs : (stalls ?? watch?.firstDropMs)) ?? [];
+  // Under drop-oldest a slow client is handled at its first drop: a
+  // stalled session's queue keeps none of the messages that come after
+  // the stall is found (limits.stalledQueueMessages is 0), so that is the
+  // first message after it. When it was found stalled is shown beside.
+  const times = (disconnect ? watch?.goneMs : watch?.firstDropMs) ?? [];
   const done = times.filter((t) => t >= 0);
   const slowest = Math.max(...done, 0);
   const all = done.length === times.length && times.length > 0;
-  const what = disconnect
-    ? "closed"
-    : stalls === undefined
-      ? "trimmed (first drop)"
-      : "found stalled (writes stopped)";
-  const drops = (watch?.firstDropMs ?? []).filter((t) => t >= 0).length;
+  const what = disconnect ? "closed" : "trimmed (first drop)";
+  const stalled = (watch?.firstStallMs ?? []).filter((t) => t >= 0);
+  const foundBy =
+    stalled.length === 0
+      ? "none found stalled"
+      : `${stalled.length} found stalled, slowest after ` +
+        `${(Math.max(...stalled) / 1000).toFixed(1)} s`;
   const seen = disconnect
     ? `${row.slowClosed ?? 0} saw the close once they read again`
-    : `${drops} had a first drop; ` +
-      `${row.slowGapNotices ?? 0} gap notices read after resuming`;
+    : `${foundBy}; ${row.slowGapNotices ?? 0} gap notices read after resuming`;
   const measured =
     `${done.length} of ${times.length} ${what}` +
     (done.length > 0
