@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { mergeMap, of, Subject, type Subscription } from "rxjs";
+import { of, Subject, type Subscription } from "rxjs";
 import { createTranslator, type Translator } from "../codecs/index.js";
 import type { GroupConfig, SourceConfig } from "../config/index.js";
 import {
@@ -15,6 +15,7 @@ import {
   UpstreamSubscriptions,
 } from "../sources/index.js";
 import type { Origin } from "./control-api.js";
+import { translatedMessages } from "./translated-messages.js";
 
 /** What each standby of an active-standby group keeps. */
 interface StandbyBufferLimits {
@@ -303,9 +304,7 @@ export class Topology {
     const messages =
       connection === undefined
         ? new Subject<never>()
-        : connection.frames.pipe(
-            mergeMap((frame) => translator.translate(frame)),
-          );
+        : translatedMessages(connection.frames, translator);
     const health = connection?.health ?? of(this.healthOf(runtime));
     group.pipeline.addSource(id, messages, {
       priority: priorityOf(group.config, id),
