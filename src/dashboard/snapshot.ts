@@ -34,10 +34,11 @@ export const DEFAULT_MAX_TOPICS = 50;
 
 const TRANSPORTS: readonly Transport[] = ["websocket", "grpc"];
 
+/** What a client has been sent and dropped, as last seen. */
 interface ClientCounts {
   readonly transport: Transport;
-  readonly sent: number;
-  readonly dropped: number;
+  sent: number;
+  dropped: number;
 }
 
 /**
@@ -154,7 +155,17 @@ export class SnapshotBuilder {
       ...(this.#gone.get(transport) ?? { sent: 0, dropped: 0 }),
     }));
     for (const client of clients) {
-      this.#clients.set(client.id, client);
+      // Only the counts, not the whole view: with tens of thousands of
+      // clients reconnecting, views of the ones gone stay here until the
+      // next snapshot, and a view holds every pattern and its policy.
+      const { transport, sent, dropped } = client;
+      const counts = this.#clients.get(client.id);
+      if (counts === undefined) {
+        this.#clients.set(client.id, { transport, sent, dropped });
+      } else {
+        counts.sent = sent;
+        counts.dropped = dropped;
+      }
       const row = rows.find((r) => r.transport === client.transport);
       if (row === undefined) continue;
       row.connected += 1;
