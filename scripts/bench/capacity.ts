@@ -7,7 +7,7 @@
  */
 import { ChildChannel } from "./channel.js";
 import { clockMs, sleepUntil } from "./clock.js";
-import type { Plan } from "./plan.js";
+import type { CapacityPlan, Plan } from "./plan.js";
 import { processCpuMs } from "./proc-cpu.js";
 import type {
   ChurnReport,
@@ -61,11 +61,12 @@ interface CapacityRow {
 /** Runs scenario 4 for the gateway and the bare relay. */
 export async function runCapacity(
   plan: Plan,
+  capacity: CapacityPlan,
   profileDir: string | undefined,
 ): Promise<Section> {
   const rows: CapacityRow[] = [];
   for (const spec of SYSTEMS) {
-    const row = await runOne(plan, spec, profileDir);
+    const row = await runOne(plan, capacity, spec, profileDir);
     console.error(
       `  capacity ${spec.name}: ${row.connected} connected, ` +
         `${(row.rssPerConnBytes / 1024).toFixed(1)} KiB/conn, idle ` +
@@ -74,15 +75,16 @@ export async function runCapacity(
     );
     rows.push(row);
   }
-  return section(plan, rows);
+  return section(capacity, rows);
 }
 
 async function runOne(
   plan: Plan,
+  capacity: CapacityPlan,
   spec: SystemSpec,
   profileDir: string | undefined,
 ): Promise<CapacityRow> {
-  const { clients, idleMs, churnClients, churnMs } = plan.capacity;
+  const { clients, idleMs, churnClients, churnMs } = capacity;
   const loadBefore = loadAverage();
   const maxMs = clients * 10 + churnMs + idleMs + 120_000;
   const children: ChildChannel[] = [];
@@ -190,8 +192,11 @@ async function runOne(
 /** Heap after the churn may exceed its baseline by this share. */
 const HEAP_SLACK = 0.02;
 
-function section(plan: Plan, rows: readonly CapacityRow[]): Section {
-  const { clients, churnClients, churnMs, idleMs } = plan.capacity;
+function section(
+  capacity: CapacityPlan,
+  rows: readonly CapacityRow[],
+): Section {
+  const { clients, churnClients, churnMs, idleMs } = capacity;
   const title = `4. capacity, ${clients.toLocaleString("en")} idle clients`;
   const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
   const lines = [

@@ -3,7 +3,8 @@
  * gateway and the two reference relays side by side, prints the tables
  * and writes the JSON to bench-results/.
  *
- * Flags: `--quick` (about a minute), `--rounds=N`, `--only=ID[,ID]`
+ * Flags: `--quick` (three scenarios, about a minute), `--smoke` (every
+ * scenario, small), `--rounds=N`, `--only=ID[,ID]`
  * (scenario ids from plan.ts), `--systems=gateway,bare,naive`,
  * `--profile` (V8 CPU profiles of every server process, in
  * bench-results/profiles), `--clients=N` and
@@ -41,7 +42,7 @@ const RESULTS_DIR = "bench-results";
 /** Descriptors a process needs beyond one per client. */
 const SPARE_DESCRIPTORS = 200;
 /** The whole run ends by this, whatever happens. */
-const MAX_RUN_MS = { quick: 8 * 60_000, full: 32 * 60_000 };
+const MAX_RUN_MS = { quick: 4 * 60_000, smoke: 10 * 60_000, full: 40 * 60_000 };
 
 interface Options {
   readonly plan: Plan;
@@ -54,7 +55,12 @@ interface Options {
 function parseOptions(argv: readonly string[]): Options {
   const value = (name: string) =>
     argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-  const base = createPlan(argv.includes("--quick"));
+  const mode = argv.includes("--smoke")
+    ? "smoke"
+    : argv.includes("--quick")
+      ? "quick"
+      : "full";
+  const base = createPlan(mode);
   const rounds = Number(value("rounds") ?? base.rounds);
   const only = value("only");
   const systems = value("systems")?.split(",");
@@ -232,16 +238,16 @@ async function main(): Promise<void> {
   }
   const sections: Section[] = [];
   const wanted = (id: string) => options.only?.has(id) ?? true;
-  if (wanted("capacity")) {
+  if (plan.capacity !== undefined && wanted("capacity")) {
     const { clients } = plan.capacity;
     if (clients + SPARE_DESCRIPTORS > limit) {
       skipped.push(`capacity: needs ${clients} descriptors`);
     } else {
-      sections.push(await runCapacity(plan, options.profileDir));
+      sections.push(await runCapacity(plan, plan.capacity, options.profileDir));
     }
   }
-  if (wanted("pipeline")) {
-    sections.push(await runPipeline(plan, options.profileDir));
+  if (plan.pipeline !== undefined && wanted("pipeline")) {
+    sections.push(await runPipeline(plan, plan.pipeline, options.profileDir));
   }
 
   const command = ["npm run bench", ...process.argv.slice(2)].join(" ");

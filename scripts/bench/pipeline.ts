@@ -8,7 +8,7 @@
  */
 import { ChildChannel } from "./channel.js";
 import { clockMs, sleepUntil } from "./clock.js";
-import type { Plan } from "./plan.js";
+import type { PipelinePlan, Plan } from "./plan.js";
 import { processCpuMs } from "./proc-cpu.js";
 import type { CountsReport, MemoryReport, SystemSpec } from "./protocol.js";
 import { loadAverage } from "./run-system.js";
@@ -52,15 +52,16 @@ interface PipelineRow {
 /** Runs scenario 8 for both ingest paths. */
 export async function runPipeline(
   plan: Plan,
+  pipeline: PipelinePlan,
   profileDir: string | undefined,
 ): Promise<Section> {
   const runs: PipelineRow[] = [];
-  const rounds = Math.max(plan.rounds, plan.pipeline.rounds);
+  const rounds = Math.max(plan.rounds, pipeline.rounds);
   for (let round = 0; round < rounds; round++) {
     // Alternate the order, as the other scenarios do.
     const order = round % 2 === 0 ? [...SYSTEMS] : [...SYSTEMS].reverse();
     for (const spec of order) {
-      const row = await runOne(plan, spec, profileDir);
+      const row = await runOne(pipeline, spec, profileDir);
       console.error(
         `  pipeline round ${round + 1} ${spec.name}: median ` +
           `${row.medianUs.toFixed(2)} µs/frame, ${row.counts.frames} ` +
@@ -76,15 +77,15 @@ export async function runPipeline(
     mine.sort((a, b) => a.medianUs - b.medianUs);
     return mine.slice(0, 1);
   });
-  return section(rows, runs, plan.pipeline);
+  return section(rows, runs, pipeline);
 }
 
 async function runOne(
-  plan: Plan,
+  pipeline: PipelinePlan,
   spec: SystemSpec,
   profileDir: string | undefined,
 ): Promise<PipelineRow> {
-  const { rate, warmupMs, windowMs } = plan.pipeline;
+  const { rate, warmupMs, windowMs } = pipeline;
   const loadBefore = loadAverage();
   const maxMs = warmupMs + windowMs + 60_000;
   const flags = ["--expose-gc"];
@@ -179,7 +180,7 @@ const FLAT_SLACK = 0.05;
 function section(
   rows: readonly PipelineRow[],
   runs: readonly PipelineRow[],
-  { rate, windowMs }: Plan["pipeline"],
+  { rate, windowMs }: PipelinePlan,
 ): Section {
   const rounds = runs.length / SYSTEMS.length;
   const title = "8. pipeline cost, four feeds, 25% duplicates";

@@ -79,13 +79,19 @@ export interface Timing {
 
 /** A complete run: what `main.ts` executes. */
 export interface Plan {
-  readonly mode: "quick" | "full";
+  /**
+   * `quick`: three scenarios at small scale, about a minute; `smoke`:
+   * every scenario at small scale; `full`: everything, to judge goals.
+   */
+  readonly mode: "quick" | "smoke" | "full";
   /** Each round runs every system once; rounds alternate the order. */
   readonly rounds: number;
   readonly timing: Timing;
   readonly scenarios: readonly Scenario[];
-  readonly capacity: CapacityPlan;
-  readonly pipeline: PipelinePlan;
+  /** Scenario 4; undefined when the mode leaves it out. */
+  readonly capacity: CapacityPlan | undefined;
+  /** Scenario 8; undefined when the mode leaves it out. */
+  readonly pipeline: PipelinePlan | undefined;
 }
 
 /** See {@link Timing.drainMs}. */
@@ -341,11 +347,33 @@ export interface PipelinePlan {
   readonly windowMs: number;
 }
 
-/** The plan for `--quick` (a smoke test of every scenario) or the full run. */
-export function createPlan(quick: boolean): Plan {
-  if (quick) {
+/** What `--quick` runs unless `--only` names others. */
+const QUICK_SCENARIOS = new Set([
+  "fanout-1k",
+  "latency-1k-half",
+  "coalesce-1k",
+]);
+
+/**
+ * The plan for `--quick` (fan-out, latency and coalescing at 1,000
+ * clients, short windows), `--smoke` (every scenario, small) or the full
+ * run.
+ */
+export function createPlan(mode: Plan["mode"]): Plan {
+  if (mode === "quick") {
+    const smoke = createPlan("smoke");
     return {
-      mode: "quick",
+      ...smoke,
+      mode,
+      timing: { warmupMs: 1000, windowMs: 2000, drainMs: 1000, subscribers: 2 },
+      scenarios: smoke.scenarios.filter((s) => QUICK_SCENARIOS.has(s.id)),
+      capacity: undefined,
+      pipeline: undefined,
+    };
+  }
+  if (mode === "smoke") {
+    return {
+      mode,
       rounds: 1,
       timing: { warmupMs: 1000, windowMs: 3000, drainMs: 2000, subscribers: 2 },
       scenarios: [
