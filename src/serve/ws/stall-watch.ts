@@ -9,7 +9,8 @@ import { pingFrameForClients } from "../ws-frame.js";
  * progress; data frames prove that a client writes, not that it reads,
  * and an unsolicited pong (allowed as a heartbeat) proves neither.
  */
-export class StallWatch {
+export class StallWatch implements Heartbeating {
+  readonly slice = assignSlice();
   readonly #socket: WebSocket;
   readonly #timeoutMs: number;
   readonly #events: StallEvents;
@@ -121,6 +122,11 @@ export interface StallEvents {
 /** What {@link startStallMonitor} pings and judges. */
 export interface Heartbeating {
   /**
+   * Which of the monitor's {@link PING_SLICES} passes visits it; the same
+   * for its whole life.
+   */
+  readonly slice: number;
+  /**
    * Judges the pending ping, then pings if the last one was answered;
    * true when the ping was held back.
    */
@@ -130,7 +136,27 @@ export interface Heartbeating {
 }
 
 /**
- * Runs one unref'd interval timer for all sessions, not one per session.
+ * Each ping interval is run as this many passes, each over the sessions
+ * of one slice. Pinging everyone at once would bring every pong back at
+ * once: a thousand reads in one turn of the event loop, ahead of the next
+ * upstream message, every interval, which is just where p99 latency
+ * looks. Spread over the interval, the same pongs cost the same but stall
+ * no one.
+ */
+export const PING_SLICES = 8;
+
+let nextSlice = 0;
+
+/** The slice of a new session: round robin, so slices stay even. */
+export function assignSlice(): number {
+  nextSlice = (nextSlice + 1) % PING_SLICES;
+  return nextSlice;
+}
+
+/**
+ * Runs one unref'd interval timer for all sessions, not one per session,
+ * firing {@link PING_SLICES} times per interval; each pass visits one
+ * slice, so every session is still pinged and judged once an interval.
  * Each pass runs in the check phase after the event loop's I/O, so pongs
  * that arrived while the loop was busy are read before anyone is judged.
  * Returns a function that stops it.
@@ -140,31 +166,35 @@ export function startStallMonitor(
   intervalMs: number,
 ): () => void {
   let pass: NodeJS.Immediate | undefined;
-  let release: NodeJS.Timeout | undefined;
+  const releases = new Set<NodeJS.Timeout>();
   let round = 0;
+  const passMs = Math.max(1, Math.floor(intervalMs / PING_SLICES));
   const holdMs = Math.min(PING_HOLD_MS, Math.floor(intervalMs / 4));
   const timer = setInterval(() => {
     pass ??= setImmediate(() => {
       pass = undefined;
+      const slice = round % PING_SLICES;
       const now = performance.now();
       const payload = String(++round);
       const ping = { payload, frame: pingFrameForClients(payload) };
       const held: Heartbeating[] = [];
       for (const session of sessions()) {
+        if (session.slice !== slice) continue;
         if (session.heartbeat(now, ping)) held.push(session);
       }
       if (held.length === 0) return;
-      release = setTimeout(() => {
-        release = undefined;
+      const release = setTimeout(() => {
+        releases.delete(release);
         for (const session of held) session.sendHeldPing();
       }, holdMs);
       release.unref();
+      releases.add(release);
     });
-  }, intervalMs);
+  }, passMs);
   timer.unref();
   return () => {
     clearInterval(timer);
-    clearTimeout(release);
+    for (const release of releases) clearTimeout(release);
     if (pass !== undefined) clearImmediate(pass);
   };
 }

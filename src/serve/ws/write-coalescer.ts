@@ -78,7 +78,8 @@ export class WriteCoalescer {
       same = last[i] === frames[i];
     }
     if (!same || this.#lastJoined === undefined) {
-      this.#lastFrames = frames;
+      // A copy: batches empty their arrays to use them again.
+      this.#lastFrames = frames.slice();
       this.#lastJoined = Buffer.concat(frames);
     }
     return this.#lastJoined;
@@ -98,7 +99,7 @@ export class FrameBatch {
   readonly #socket: Duplex;
   readonly #isOpen: () => boolean;
   readonly #written: (() => void) | undefined;
-  #frames: Buffer[] = [];
+  readonly #frames: Buffer[] = [];
 
   constructor(
     coalescer: WriteCoalescer,
@@ -129,9 +130,12 @@ export class FrameBatch {
   flush(): void {
     const frames = this.#frames;
     if (frames.length === 0) return;
-    this.#frames = [];
-    if (!this.#isOpen()) return;
-    const data = this.#coalescer.join(frames);
+    const data = this.#isOpen() ? this.#coalescer.join(frames) : undefined;
+    // The same array again next time: a fan-out flushes every client's
+    // batch for every message, and a new array each time is garbage the
+    // collector's threads then spend a core's share on.
+    frames.length = 0;
+    if (data === undefined) return;
     if (this.#written === undefined) this.#socket.write(data);
     else this.#socket.write(data, this.#written);
   }
