@@ -10,7 +10,6 @@ import { pingFrameForClients } from "../ws-frame.js";
  * and an unsolicited pong (allowed as a heartbeat) proves neither.
  */
 export class StallWatch implements Heartbeating {
-  readonly slice = assignSlice();
   readonly #socket: WebSocket;
   readonly #timeoutMs: number;
   readonly #events: StallEvents;
@@ -119,13 +118,8 @@ export interface StallEvents {
   resumed(): void;
 }
 
-/** What {@link startStallMonitor} pings and judges. */
+/** What a {@link StallMonitor} pings and judges. */
 export interface Heartbeating {
-  /**
-   * Which of the monitor's {@link PING_SLICES} passes visits it; the same
-   * for its whole life.
-   */
-  readonly slice: number;
   /**
    * Judges the pending ping, then pings if the last one was answered;
    * true when the ping was held back.
@@ -136,8 +130,8 @@ export interface Heartbeating {
 }
 
 /**
- * Each ping interval is run as this many passes, each over the sessions
- * of one slice. Pinging everyone at once would bring every pong back at
+ * Each ping interval is run as this many passes, each over one slice of
+ * the sessions. Pinging everyone at once would bring every pong back at
  * once: a thousand reads in one turn of the event loop, ahead of the next
  * upstream message, every interval, which is just where p99 latency
  * looks. Spread over the interval, the same pongs cost the same but stall
@@ -145,56 +139,89 @@ export interface Heartbeating {
  */
 export const PING_SLICES = 8;
 
-let nextSlice = 0;
-
-/** The slice of a new session: round robin, so slices stay even. */
-export function assignSlice(): number {
-  nextSlice = (nextSlice + 1) % PING_SLICES;
-  return nextSlice;
-}
-
 /**
- * Runs one unref'd interval timer for all sessions, not one per session,
- * firing {@link PING_SLICES} times per interval; each pass visits one
- * slice, so every session is still pinged and judged once an interval.
- * Each pass runs in the check phase after the event loop's I/O, so pongs
- * that arrived while the loop was busy are read before anyone is judged.
- * Returns a function that stops it.
+ * Pings and judges every session once an interval, with one timer for
+ * all of them, in {@link PING_SLICES} passes of one slice each; a session
+ * joins the smallest slice. The passes are scheduled against the clock
+ * from the start, not each from the last, so a busy event loop that makes
+ * one late does not push every later one back. Each pass runs in the
+ * check phase after the event loop's I/O, so pongs that arrived while the
+ * loop was busy are read before anyone is judged.
  */
-export function startStallMonitor(
-  sessions: () => Iterable<Heartbeating>,
-  intervalMs: number,
-): () => void {
-  let pass: NodeJS.Immediate | undefined;
-  const releases = new Set<NodeJS.Timeout>();
-  let round = 0;
-  const passMs = Math.max(1, Math.floor(intervalMs / PING_SLICES));
-  const holdMs = Math.min(PING_HOLD_MS, Math.floor(intervalMs / 4));
-  const timer = setInterval(() => {
-    pass ??= setImmediate(() => {
-      pass = undefined;
-      const slice = round % PING_SLICES;
-      const now = performance.now();
-      const payload = String(++round);
-      const ping = { payload, frame: pingFrameForClients(payload) };
-      const held: Heartbeating[] = [];
-      for (const session of sessions()) {
-        if (session.slice !== slice) continue;
-        if (session.heartbeat(now, ping)) held.push(session);
-      }
-      if (held.length === 0) return;
-      const release = setTimeout(() => {
-        releases.delete(release);
-        for (const session of held) session.sendHeldPing();
-      }, holdMs);
-      release.unref();
-      releases.add(release);
-    });
-  }, passMs);
-  timer.unref();
-  return () => {
-    clearInterval(timer);
-    for (const release of releases) clearTimeout(release);
-    if (pass !== undefined) clearImmediate(pass);
-  };
+export class StallMonitor {
+  readonly #slices: Set<Heartbeating>[] = Array.from(
+    { length: PING_SLICES },
+    () => new Set(),
+  );
+  readonly #passMs: number;
+  readonly #holdMs: number;
+  readonly #startedAt = performance.now();
+  readonly #releases = new Set<NodeJS.Timeout>();
+  #passes = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #pass: NodeJS.Immediate | undefined;
+
+  constructor(intervalMs: number) {
+    this.#passMs = Math.max(1, intervalMs / PING_SLICES);
+    this.#holdMs = Math.min(PING_HOLD_MS, Math.floor(intervalMs / 4));
+    this.#schedule();
+  }
+
+  /** Starts watching a session. */
+  add(session: Heartbeating): void {
+    let smallest = this.#slices[0] as Set<Heartbeating>;
+    for (const slice of this.#slices) {
+      if (slice.size < smallest.size) smallest = slice;
+    }
+    smallest.add(session);
+  }
+
+  /** Stops watching a session, once its socket has closed. */
+  remove(session: Heartbeating): void {
+    for (const slice of this.#slices) {
+      if (slice.delete(session)) return;
+    }
+  }
+
+  /** Stops the timers; pings held back are not sent. */
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const release of this.#releases) clearTimeout(release);
+    if (this.#pass !== undefined) clearImmediate(this.#pass);
+  }
+
+  #schedule(): void {
+    const due = this.#startedAt + (this.#passes + 1) * this.#passMs;
+    this.#timer = setTimeout(
+      () => {
+        this.#pass ??= setImmediate(() => {
+          this.#pass = undefined;
+          this.#run(this.#passes++);
+        });
+        this.#schedule();
+      },
+      Math.max(0, due - performance.now()),
+    );
+    this.#timer.unref();
+  }
+
+  #run(pass: number): void {
+    const slice = this.#slices[pass % PING_SLICES] as Set<Heartbeating>;
+    if (slice.size === 0) return;
+    const now = performance.now();
+    const payload = String(pass + 1);
+    const ping = { payload, frame: pingFrameForClients(payload) };
+    const held: Heartbeating[] = [];
+    for (const session of slice) {
+      if (session.heartbeat(now, ping)) held.push(session);
+    }
+    if (held.length === 0) return;
+    const release = setTimeout(() => {
+      this.#releases.delete(release);
+      for (const session of held) session.sendHeldPing();
+    }, this.#holdMs);
+    release.unref();
+    this.#releases.add(release);
+  }
 }

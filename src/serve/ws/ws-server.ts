@@ -11,7 +11,7 @@ import type { DeflateConfig } from "../../config/index.js";
 import type { Fanout } from "../fanout.js";
 import { WsCloseCode } from "./error-codes.js";
 import { pickSubprotocol, WS_SUBPROTOCOLS } from "./protocols.js";
-import { type StallWatch, startStallMonitor } from "./stall-watch.js";
+import { StallMonitor } from "./stall-watch.js";
 import { WriteCoalescer } from "./write-coalescer.js";
 import { WsSession, type WsSessionLimits } from "./ws-session.js";
 
@@ -64,10 +64,12 @@ export class WsGateway {
   readonly #log: Logger;
   #nextSessionNumber = 1;
   readonly #coalescer: WriteCoalescer | undefined;
-  readonly #stopPinging: () => void;
+  /** Pings every session that was sent something; none without pings. */
+  readonly #monitor: StallMonitor | undefined;
   /** Forgets a session whose socket closed; one for every session. */
   readonly #closed = (session: WsSession, code: number, reason: Buffer) => {
     this.sessions.delete(session.id);
+    this.#monitor?.remove(session.watch);
     this.#options.onSessionChange?.({
       session,
       connected: false,
@@ -92,10 +94,7 @@ export class WsGateway {
       handleProtocols: (offered) => pickSubprotocol(offered) ?? false,
     });
     const pingMs = options.limits.clientPingIntervalMs;
-    this.#stopPinging =
-      pingMs > 0
-        ? startStallMonitor(() => watchesOf(this.sessions), pingMs)
-        : () => {};
+    this.#monitor = pingMs > 0 ? new StallMonitor(pingMs) : undefined;
   }
 
   /**
@@ -138,6 +137,7 @@ export class WsGateway {
       onClose: this.#closed,
     });
     this.sessions.set(id, session);
+    this.#monitor?.add(session.watch);
     this.#options.onSessionChange?.({ session, connected: true });
     this.#log.info(
       { client: id, remote, protocol: ws.protocol || "(default)" },
@@ -164,16 +164,12 @@ export class WsGateway {
 
   /** Closes every session with 1001 and stops accepting new ones. */
   close(): void {
-    this.#stopPinging();
+    this.#monitor?.stop();
     for (const session of this.sessions.values()) {
       session.close(WsCloseCode.GOING_AWAY, "gateway shutting down");
     }
     this.#wss.close();
   }
-}
-
-function* watchesOf(sessions: Map<string, WsSession>): Iterable<StallWatch> {
-  for (const session of sessions.values()) yield session.watch;
 }
 
 /** The config's deflate settings as ws takes them; false for off. */
