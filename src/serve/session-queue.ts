@@ -1,5 +1,5 @@
-import type { GapNotice } from "../topics/index.js";
 import { EncodedEnvelope, EncodedNotice } from "./fanout.js";
+import { GapIndex, gapOf, SLOW_CONSUMER } from "./gap-index.js";
 
 /**
  * What a session does with a message when its client cannot keep up and
@@ -20,8 +20,7 @@ import { EncodedEnvelope, EncodedNotice } from "./fanout.js";
  */
 export type SlowConsumerPolicy = "drop-oldest" | "conflate" | "disconnect";
 
-/** The gap reason of messages a session dropped. */
-export const SLOW_CONSUMER = "slow-consumer";
+export { SLOW_CONSUMER } from "./gap-index.js";
 
 /** Bytes a queued message is taken to use beyond its payload and topic. */
 const MESSAGE_OVERHEAD_BYTES = 96;
@@ -36,37 +35,6 @@ export interface QueueSink {
   write(item: QueueItem): void;
   /** Called once with `disconnect` when the queue overflows. */
   overflow(reason: string): void;
-}
-
-/**
- * A sink built by `create` when the queue first asks for it, for
- * transports whose sink costs memory that a session which never receives
- * anything should not pay.
- */
-export class DeferredSink implements QueueSink {
-  readonly #create: () => QueueSink;
-  #sink: QueueSink | undefined;
-
-  constructor(create: () => QueueSink) {
-    this.#create = create;
-  }
-
-  ready(): boolean {
-    return this.#built().ready();
-  }
-
-  write(item: QueueItem): void {
-    this.#built().write(item);
-  }
-
-  overflow(reason: string): void {
-    this.#built().overflow(reason);
-  }
-
-  #built(): QueueSink {
-    this.#sink ??= this.#create();
-    return this.#sink;
-  }
 }
 
 /** Limits and policy of one session's queue. */
@@ -145,16 +113,8 @@ export class SessionQueue {
   // and an empty Map still costs a few hundred bytes per session.
   /** Queued messages by conflation key (only with `conflate`). */
   #byKey: Map<string, Node> | undefined;
-  /**
-   * The queued slow-consumer gaps by topic, epoch and the seq that would
-   * extend them: the one after their last (`#gapsByNext`) and the one
-   * before their first (`#gapsByPrevious`). A dropped message joins the
-   * gap it borders, and a drop between two gaps joins them, so however
-   * conflation picks its victims a topic's gaps never outnumber the
-   * messages still queued between them.
-   */
-  #gapsByNext: Map<string, Node> | undefined;
-  #gapsByPrevious: Map<string, Node> | undefined;
+  /** The queued slow-consumer gaps, to extend and join (see GapIndex). */
+  readonly #gaps = new GapIndex<Node>();
   #overflowed = false;
   #stalled = false;
   /** Queued messages whose policy is `drop-oldest`. */
@@ -219,7 +179,8 @@ export class SessionQueue {
       if (node.item instanceof EncodedEnvelope) this.stats.dropped++;
     }
     this.#head = this.#tail = undefined;
-    this.#byKey = this.#gapsByNext = this.#gapsByPrevious = undefined;
+    this.#byKey = undefined;
+    this.#gaps.clear();
     this.#droppable = 0;
     this.stats.queued = 0;
     this.stats.queuedBytes = 0;
@@ -335,8 +296,8 @@ export class SessionQueue {
     this.stats.queuedBytes -= node.bytes;
     this.#forgetMessage(node);
 
-    const before = this.#gapsByNext?.get(gapKey(topic, epoch, seq));
-    const after = this.#gapsByPrevious?.get(gapKey(topic, epoch, seq));
+    const before = this.#gaps.endingBefore(topic, epoch, seq);
+    const after = this.#gaps.startingAfter(topic, epoch, seq);
     if (before === undefined && after === undefined) {
       node.item = new EncodedNotice({
         type: "gap",
@@ -348,13 +309,13 @@ export class SessionQueue {
       });
       node.bytes = 0;
       node.policy = undefined;
-      this.#indexGap(node);
+      this.#gaps.add(node);
       this.stats.gaps++;
       return;
     }
     this.#unlink(node, false);
     if (after === undefined) {
-      this.#regap(before as Node, gapOf(before as Node).fromSeq, seq);
+      this.#gaps.extend(before as Node, gapOf(before as Node).fromSeq, seq);
       return;
     }
     // Within a topic, `before` stands ahead of the message and `after`
@@ -366,32 +327,7 @@ export class SessionQueue {
       this.#unlink(before);
       this.stats.gaps--;
     }
-    this.#regap(after, fromSeq, gapOf(after).toSeq);
-  }
-
-  /** Gives a queued gap node a new range and indexes it by that. */
-  #regap(node: Node, fromSeq: number, toSeq: number): void {
-    this.#unindexGap(node);
-    node.item = new EncodedNotice({ ...gapOf(node), fromSeq, toSeq });
-    this.#indexGap(node);
-  }
-
-  #indexGap(node: Node): void {
-    const { topic, epoch, fromSeq, toSeq } = gapOf(node);
-    this.#gapsByNext ??= new Map();
-    this.#gapsByPrevious ??= new Map();
-    this.#gapsByNext.set(gapKey(topic, epoch, toSeq + 1), node);
-    this.#gapsByPrevious.set(gapKey(topic, epoch, fromSeq - 1), node);
-  }
-
-  #unindexGap(node: Node): void {
-    const { topic, epoch, fromSeq, toSeq } = gapOf(node);
-    const next = gapKey(topic, epoch, toSeq + 1);
-    const previous = gapKey(topic, epoch, fromSeq - 1);
-    if (this.#gapsByNext?.get(next) === node) this.#gapsByNext.delete(next);
-    if (this.#gapsByPrevious?.get(previous) === node) {
-      this.#gapsByPrevious.delete(previous);
-    }
+    this.#gaps.extend(after, fromSeq, gapOf(after).toSeq);
   }
 
   /**
@@ -418,8 +354,8 @@ export class SessionQueue {
       this.stats.queued--;
       this.stats.queuedBytes -= node.bytes;
       this.#forgetMessage(node);
-    } else if (isOwnGap(node.item)) {
-      this.#unindexGap(node);
+    } else {
+      this.#gaps.remove(node);
     }
   }
 }
@@ -427,20 +363,6 @@ export class SessionQueue {
 function sizeOf(item: EncodedEnvelope): number {
   const { data, topic } = item.envelope;
   return data.length + topic.length + MESSAGE_OVERHEAD_BYTES;
-}
-
-function gapKey(topic: string, epoch: string, seq: number): string {
-  return `${topic}\u0000${epoch}\u0000${seq}`;
-}
-
-/** The notice of a gap node this queue made. */
-function gapOf(node: Node): GapNotice {
-  return (node.item as EncodedNotice).notice as GapNotice;
-}
-
-/** True for a gap this queue announced drops with, not a topic's own. */
-function isOwnGap(item: EncodedNotice): boolean {
-  return item.notice.type === "gap" && item.notice.reason === SLOW_CONSUMER;
 }
 
 function conflationKey(item: EncodedEnvelope): string {

@@ -1,6 +1,7 @@
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import { type RawData, WebSocket } from "ws";
+import { DeferredSink } from "../deferred-sink.js";
 import type {
   EncodedEnvelope,
   EncodedNotice,
@@ -10,13 +11,15 @@ import type {
 } from "../fanout.js";
 import { countNotice, queueReplay } from "../resume-replay.js";
 import {
-  DeferredSink,
   type QueueSink,
   SessionQueue,
   type SessionQueueStats,
   type SlowConsumerPolicy,
 } from "../session-queue.js";
-import { SubscriptionPolicies } from "../subscription-policies.js";
+import {
+  SessionSubscriptions,
+  type SubscriptionOrigin,
+} from "../session-subscriptions.js";
 import type {
   ClientRequest,
   SubscribeRequest,
@@ -39,9 +42,6 @@ import { createWsSink, type WsSink } from "./ws-sink.js";
  * before its socket is cut.
  */
 const CLOSE_GRACE_MS = 1_000;
-
-/** Who placed a pattern: the client itself or the control plane. */
-export type WsSubscriptionOrigin = "client" | "control";
 
 /** Limits a session enforces; see `limits` in the config. */
 export interface WsSessionLimits {
@@ -106,9 +106,8 @@ export class WsSession implements Recipient {
   readonly connectedAt = Date.now();
   /** The negotiated subprotocol; the JSON one when none was asked for. */
   readonly protocol: string;
-  readonly patterns = new Set<string>();
-  /** Who placed each of `patterns`; the first to place it keeps it. */
-  readonly origins = new Map<string, WsSubscriptionOrigin>();
+  /** The patterns held, who placed each, and their policies. */
+  readonly #subscriptions: SessionSubscriptions;
   readonly stats: WsSessionStats = {
     requests: 0,
     errors: 0,
@@ -127,8 +126,6 @@ export class WsSession implements Recipient {
   readonly #socket: WebSocket;
   readonly #wire: WsProtocol;
   readonly #queue: SessionQueue;
-  /** Made when a subscription first names a policy of its own. */
-  #policies: SubscriptionPolicies | undefined;
   /** What {@link #createSink} builds the sink from. */
   readonly #rawSocket: Duplex | undefined;
   readonly #coalescer: WriteCoalescer | undefined;
@@ -166,6 +163,11 @@ export class WsSession implements Recipient {
     // `Object.defineProperty`, and that gives every such closure of every
     // session a property dictionary of its own (about 250 bytes).
     const session = this;
+    this.#subscriptions = new SessionSubscriptions(
+      options.fanout,
+      this,
+      options.limits.slowConsumerPolicy,
+    );
     this.watch = new StallWatch(socket, options.limits.stallTimeoutMs, {
       stalled(reason) {
         session.#onStall(reason);
@@ -186,8 +188,7 @@ export class WsSession implements Recipient {
     this.#queue = new SessionQueue(sink, {
       policy: options.limits.slowConsumerPolicy,
       policyOf(message) {
-        const topic = message.envelope.topic;
-        return session.#policies?.forTopic(topic, session.patterns);
+        return session.#subscriptions.policyOfTopic(message.envelope.topic);
       },
       maxMessages: options.limits.maxSessionQueueMessages,
       maxBytes: options.limits.maxSessionBufferedBytes,
@@ -267,7 +268,17 @@ export class WsSession implements Recipient {
 
   /** The slow-consumer policy of a pattern the session holds. */
   policyOf(pattern: string): SlowConsumerPolicy {
-    return this.#policies?.of(pattern) ?? this.#limits.slowConsumerPolicy;
+    return this.#subscriptions.policyOf(pattern);
+  }
+
+  /** The patterns the session holds. */
+  get patterns(): ReadonlySet<string> {
+    return this.#subscriptions.patterns;
+  }
+
+  /** Who placed each of {@link patterns}. */
+  get origins(): ReadonlyMap<string, SubscriptionOrigin> {
+    return this.#subscriptions.origins;
   }
 
   /**
@@ -324,10 +335,7 @@ export class WsSession implements Recipient {
 
   #onStall(reason: string): void {
     this.stats.stalls++;
-    const disconnect =
-      this.#policies?.anyDisconnect(this.patterns) ??
-      this.#limits.slowConsumerPolicy === "disconnect";
-    if (disconnect) {
+    if (this.#subscriptions.anyDisconnect()) {
       this.close(WsCloseCode.POLICY_VIOLATION, reason);
       return;
     }
@@ -424,7 +432,7 @@ export class WsSession implements Recipient {
   #subscribeHeld(
     patterns: readonly string[],
     id: string | undefined,
-    origin: WsSubscriptionOrigin,
+    origin: SubscriptionOrigin,
     policy: SlowConsumerPolicy | undefined,
   ): void {
     const problems = this.#hold(patterns, origin, policy);
@@ -446,56 +454,29 @@ export class WsSession implements Recipient {
   }
 
   /**
-   * Adds the patterns not held yet to the index, noting their origin, and
-   * gives every one of them `policy` when there is one. Returns what
+   * Takes each pattern (see `SessionSubscriptions.take`). Returns what
    * upstream demand said of them; a pattern it refused is not held.
    */
   #hold(
     patterns: readonly string[],
-    origin: WsSubscriptionOrigin,
+    origin: SubscriptionOrigin,
     policy: SlowConsumerPolicy | undefined,
   ): SubscriptionProblem[] {
     const problems: SubscriptionProblem[] = [];
     for (const pattern of patterns) {
-      if (!this.patterns.has(pattern)) {
-        const outcome = this.#fanout.subscribe(pattern, this);
-        if (outcome.problem !== undefined) problems.push(outcome.problem);
-        if (!outcome.held) continue;
-        this.patterns.add(pattern);
-        this.origins.set(pattern, origin);
-      }
-      if (policy !== undefined) this.#setPolicy(pattern, policy);
+      const outcome = this.#subscriptions.take(pattern, origin, policy);
+      if (outcome.problem !== undefined) problems.push(outcome.problem);
     }
     return problems;
   }
 
-  #setPolicy(pattern: string, policy: SlowConsumerPolicy): void {
-    if (this.#policies === undefined) {
-      if (policy === this.#limits.slowConsumerPolicy) return;
-      this.#policies = new SubscriptionPolicies(
-        this.#limits.slowConsumerPolicy,
-      );
-    }
-    this.#policies.set(pattern, policy);
-  }
-
   /** Drops the patterns held; the others are not an error. */
   #release(patterns: readonly string[]): void {
-    for (const pattern of patterns) {
-      if (this.patterns.delete(pattern)) {
-        this.origins.delete(pattern);
-        this.#policies?.delete(pattern);
-        this.#fanout.unsubscribe(pattern, this);
-      }
-    }
+    for (const pattern of patterns) this.#subscriptions.release(pattern);
   }
 
   #onClose(code: number, reason: Buffer): void {
-    for (const pattern of this.patterns) {
-      this.#fanout.unsubscribe(pattern, this);
-    }
-    this.patterns.clear();
-    this.origins.clear();
+    this.#subscriptions.releaseAll();
     this.#queue.clear();
     this.#log.info(
       { code, reason: reason.toString(), ...this.stats, ...this.delivery },
