@@ -9,11 +9,9 @@ const ALREADY_HELD: SubscribeOutcome = { held: true };
 
 /**
  * The patterns one session holds in the fan-out index, who placed each,
- * and the slow-consumer policy of each. WebSocket sessions hold their
- * patterns through one. gRPC stream sessions still keep the same three
- * things themselves (stream-session.ts), because their session span reads
- * the patterns after the call has let go of them; moving them here means
- * keeping that record some other way first.
+ * and the slow-consumer policy of each. WebSocket and gRPC sessions both
+ * hold their patterns through one, so taking and letting go of them, and
+ * what a queued message's policy is, work the same on either transport.
  */
 export class SessionSubscriptions {
   readonly patterns = new Set<string>();
@@ -66,14 +64,15 @@ export class SessionSubscriptions {
     return true;
   }
 
-  /** Lets go of every pattern, as the session ends. */
+  /**
+   * Lets go of every pattern in the fan-out index, as the session ends.
+   * `patterns` keeps what was held: the session's span is recorded after
+   * this and lists them; nothing is delivered for them any more.
+   */
   releaseAll(): void {
     for (const pattern of this.patterns) {
       this.#fanout.unsubscribe(pattern, this.#recipient);
     }
-    this.patterns.clear();
-    this.origins.clear();
-    this.#policies = undefined;
   }
 
   /** The slow-consumer policy of a held pattern. */

@@ -20,7 +20,10 @@ import {
   type SessionQueueStats,
   type SlowConsumerPolicy,
 } from "../session-queue.js";
-import { SubscriptionPolicies } from "../subscription-policies.js";
+import {
+  SessionSubscriptions,
+  type SubscriptionOrigin,
+} from "../session-subscriptions.js";
 import type { GrpcStatus } from "./control-errors.js";
 import { eventSizeOf, toStreamEvent } from "./envelope-proto.js";
 import type { Subscription } from "./stream-request.js";
@@ -102,9 +105,8 @@ export class StreamSession implements Recipient {
   readonly id: string;
   readonly remoteAddress: string;
   readonly connectedAt = Date.now();
-  readonly #patterns: Set<string>;
-  /** Who placed each pattern: the Subscribe call or the control plane. */
-  readonly origins = new Map<string, "client" | "control">();
+  /** The patterns held, who placed each, and their policies. */
+  readonly #subscriptions: SessionSubscriptions;
   /** Events per response at most. */
   readonly maxBatch: number;
   readonly stats: StreamSessionStats = {
@@ -118,7 +120,6 @@ export class StreamSession implements Recipient {
   readonly #call: SubscribeCall;
   readonly #subscription: Subscription;
   readonly #queue: SessionQueue;
-  readonly #policies: SubscriptionPolicies;
   readonly #options: StreamSessionOptions;
   readonly #log: Logger;
   #batch: StreamEvent[] = [];
@@ -144,22 +145,21 @@ export class StreamSession implements Recipient {
   ) {
     this.id = id;
     this.remoteAddress = call.getPeer();
-    this.#patterns = new Set(subscription.patterns);
-    for (const pattern of this.#patterns) this.origins.set(pattern, "client");
     this.maxBatch = subscription.maxBatch;
     this.#call = call;
     this.#subscription = subscription;
     this.#options = options;
     this.#log = options.logger.child({ client: id });
     const { limits } = options;
-    this.#policies = new SubscriptionPolicies(limits.slowConsumerPolicy);
-    for (const pattern of this.#patterns) {
-      this.#policies.set(pattern, subscription.policy);
-    }
+    this.#subscriptions = new SessionSubscriptions(
+      options.fanout,
+      this,
+      limits.slowConsumerPolicy,
+    );
     this.#queue = new SessionQueue(this.#createSink(), {
       policy: limits.slowConsumerPolicy,
       policyOf: (message) =>
-        this.#policies.forTopic(message.envelope.topic, this.#patterns),
+        this.#subscriptions.policyOfTopic(message.envelope.topic),
       maxMessages: limits.maxSessionQueueMessages,
       maxBytes: limits.maxSessionBufferedBytes,
       stalledMaxMessages: limits.stalledQueueMessages,
@@ -179,9 +179,17 @@ export class StreamSession implements Recipient {
     return this.#queue.stats;
   }
 
-  /** The patterns the call receives now. */
+  /**
+   * The patterns the call receives now; after it ended, those it held
+   * last (for its session span).
+   */
   get patterns(): ReadonlySet<string> {
-    return this.#patterns;
+    return this.#subscriptions.patterns;
+  }
+
+  /** Who placed each pattern: the Subscribe call or the control plane. */
+  get origins(): ReadonlyMap<string, SubscriptionOrigin> {
+    return this.#subscriptions.origins;
   }
 
   /** Patterns the session may hold at once. */
@@ -199,7 +207,7 @@ export class StreamSession implements Recipient {
 
   /** The slow-consumer policy of a pattern the call holds. */
   policyOf(pattern: string): SlowConsumerPolicy {
-    return this.#policies.of(pattern);
+    return this.#subscriptions.policyOf(pattern);
   }
 
   /**
@@ -212,13 +220,7 @@ export class StreamSession implements Recipient {
     policy: SlowConsumerPolicy | undefined,
   ): void {
     if (this.#ended) return;
-    for (const pattern of patterns) {
-      if (!this.#patterns.has(pattern)) {
-        if (!this.#take(pattern)) continue;
-        this.origins.set(pattern, "control");
-      }
-      if (policy !== undefined) this.#policies.set(pattern, policy);
-    }
+    for (const pattern of patterns) this.#take(pattern, "control", policy);
   }
 
   /**
@@ -237,12 +239,7 @@ export class StreamSession implements Recipient {
   /** Drops patterns for the control plane; the caller stops receiving. */
   controlUnsubscribe(patterns: readonly string[]): void {
     if (this.#ended) return;
-    for (const pattern of patterns) {
-      if (!this.#patterns.delete(pattern)) continue;
-      this.origins.delete(pattern);
-      this.#policies.delete(pattern);
-      this.#options.fanout.unsubscribe(pattern, this);
-    }
+    for (const pattern of patterns) this.#subscriptions.release(pattern);
   }
 
   /** True once the call has ended or is ending. */
@@ -257,10 +254,8 @@ export class StreamSession implements Recipient {
    * stream, so the seam has neither a duplicate nor a hole.
    */
   open(): void {
-    for (const pattern of [...this.#patterns]) {
-      this.#patterns.delete(pattern);
-      if (!this.#take(pattern)) this.origins.delete(pattern);
-    }
+    const { patterns, policy } = this.#subscription;
+    for (const pattern of patterns) this.#take(pattern, "client", policy);
     // Headers now, so a caller can tell the subscription is in place
     // before the first event.
     this.#call.sendMetadata(new Metadata());
@@ -310,11 +305,13 @@ export class StreamSession implements Recipient {
    * Adds `pattern` to the fan-out index, unless upstream demand refuses
    * it; a problem it reports is sent as an event. True when held.
    */
-  #take(pattern: string): boolean {
-    const outcome = this.#options.fanout.subscribe(pattern, this);
-    if (outcome.held) this.#patterns.add(pattern);
+  #take(
+    pattern: string,
+    origin: SubscriptionOrigin,
+    policy: SlowConsumerPolicy | undefined,
+  ): void {
+    const outcome = this.#subscriptions.take(pattern, origin, policy);
     if (outcome.problem !== undefined) this.deliverProblem(outcome.problem);
-    return outcome.held;
   }
 
   /** Adds an item the queue wrote to the batch; sends a full batch. */
@@ -385,7 +382,7 @@ export class StreamSession implements Recipient {
     this.#stalled = true;
     this.stats.stalls++;
     const reason = `slow consumer: no progress in ${timeoutMs} ms`;
-    if (this.#policies.anyDisconnect(this.#patterns)) {
+    if (this.#subscriptions.anyDisconnect()) {
       this.end({ code: status.RESOURCE_EXHAUSTED, details: reason });
       return;
     }
@@ -397,9 +394,7 @@ export class StreamSession implements Recipient {
   #release(reason: string): void {
     if (this.#ended) return;
     this.#ended = true;
-    for (const pattern of this.patterns) {
-      this.#options.fanout.unsubscribe(pattern, this);
-    }
+    this.#subscriptions.releaseAll();
     this.#queue.clear();
     this.#batch = [];
     this.#batchBytes = 0;

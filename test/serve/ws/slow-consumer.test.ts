@@ -28,7 +28,14 @@ describe("a client that stops reading", () => {
     await upstream.stop();
   });
 
-  async function setUp(policy: string) {
+  /**
+   * Starts the gateway and both clients and sends every message; with
+   * `afterChunk`, calls it after each chunk the healthy client received.
+   */
+  async function setUp(
+    policy: string,
+    afterChunk?: (slow: TestClient) => void,
+  ) {
     await upstream.start();
     gw = await startGateway({
       sources: [
@@ -58,6 +65,7 @@ describe("a client that stops reading", () => {
           () => healthy.messages().length === n,
           10_000,
         );
+        afterChunk?.(slow);
       }
     }
     return { healthy, slow };
@@ -121,10 +129,20 @@ describe("a client that stops reading", () => {
   });
 
   it("disconnect: the slow client is closed with 1008", async () => {
-    const { healthy, slow } = await setUp("disconnect");
+    // The close frame waits behind what the client has not read; the
+    // client reads again as soon as its session overflowed (a disconnect
+    // queue drops only then, all at once), so it can reach the frame
+    // while the gateway still waits for it.
+    let resumed = false;
+    const resumeOnOverflow = (slow: TestClient) => {
+      const slowSession = [...(gw?.gateway.ws.sessions.values() ?? [])][1];
+      if (resumed || (slowSession?.delivery.dropped ?? 0) === 0) return;
+      resumed = true;
+      underlying(slow).resume();
+    };
+    const { healthy, slow } = await setUp("disconnect", resumeOnOverflow);
     assertHealthy(healthy);
-
-    underlying(slow).resume();
+    assert.ok(resumed, "the slow session overflowed during the flood");
     await waitFor("the close", () => slow.closed !== undefined, 5000);
     assert.equal(slow.closed?.code, 1008);
     assert.match(slow.closed?.reason ?? "", /slow consumer/);
