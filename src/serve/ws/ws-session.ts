@@ -25,6 +25,7 @@ import type {
   SubscribeRequest,
   UnsubscribeRequest,
 } from "./client-request.js";
+import { cutAfterGrace } from "./close-grace.js";
 import { ProtocolError, WsCloseCode, WsErrorCode } from "./error-codes.js";
 import type { WsProtocol, WsReply } from "./protocol.js";
 import { protocolFor } from "./protocols.js";
@@ -36,14 +37,6 @@ import {
 import { type SharedPing, StallWatch } from "./stall-watch.js";
 import type { WriteCoalescer } from "./write-coalescer.js";
 import { createWsSink, type WsSink } from "./ws-sink.js";
-
-/**
- * How long a client the gateway closes has to answer the close frame
- * before its socket is cut, and how long at most while it is still
- * reading what was sent before the close frame (see `#cutAfterGrace`).
- */
-const CLOSE_GRACE_MS = 1_000;
-const CLOSE_GRACE_MAX_MS = 10_000;
 
 /** Limits a session enforces; see `limits` in the config. */
 export interface WsSessionLimits {
@@ -308,35 +301,7 @@ export class WsSession implements Recipient {
       this.#sink?.flush();
     }
     this.#socket.close(code, reason);
-    this.#cutAfterGrace();
-  }
-
-  /**
-   * A client that stopped reading never answers the close frame, and ws
-   * would hold its socket (and the memory behind it) for 30 s: cut it
-   * after a grace. Cutting sends what the kernel already holds, then FIN,
-   * so a client that reads later still finds the close frame there; but
-   * the frame is lost if it still waits in user space behind a backlog.
-   * So while that backlog shrinks from one look to the next (the client
-   * reads, slowly), the cut waits another grace, up to the longest one.
-   */
-  #cutAfterGrace(): void {
-    const socket = this.#socket;
-    const startedAt = performance.now();
-    let pending = socket.bufferedAmount;
-    const look = () => {
-      if (socket.readyState === WebSocket.CLOSED) return;
-      const now = socket.bufferedAmount;
-      const reading = now > 0 && now < pending;
-      const waited = performance.now() - startedAt;
-      if (reading && waited + CLOSE_GRACE_MS <= CLOSE_GRACE_MAX_MS) {
-        pending = now;
-        setTimeout(look, CLOSE_GRACE_MS).unref();
-        return;
-      }
-      socket.terminate();
-    };
-    setTimeout(look, CLOSE_GRACE_MS).unref();
+    cutAfterGrace(this.#socket);
   }
 
   /**
