@@ -11,9 +11,10 @@ const CLOSE_GRACE_MAX_MS = 10_000;
 /**
  * Cuts the socket of a session the gateway closed. A client that stopped
  * reading never answers the close frame, and ws would hold its socket
- * (and the memory behind it) for 30 s: cut it after a grace. Cutting sends what the kernel already holds, then FIN,
- * so a client that reads later still finds the close frame there; but
- * the frame is lost if it still waits in user space behind a backlog.
+ * (and the memory behind it) for 30 s: cut it after a grace. Cutting
+ * sends what the kernel already holds, then FIN, so a client that reads
+ * later still finds the close frame there; but the frame is lost if it
+ * still waits in user space behind a backlog.
  * So while that backlog shrinks from one look to the next (the client
  * reads, slowly), the cut waits another grace, up to the longest one.
  */
