@@ -5,6 +5,7 @@ import {
   ListClientsResponse,
 } from "../gen/tributary/v1/control.js";
 import { SlowConsumerPolicy } from "../gen/tributary/v1/delivery.js";
+import { policyToProto, SLOW_CONSUMER_POLICIES } from "../serve/index.js";
 import { action, print } from "./ctl-action.js";
 import { type CtlFlags, CtlInputError, unary } from "./ctl-client.js";
 import { clientsTable } from "./ctl-tables.js";
@@ -79,23 +80,17 @@ function printClient(flags: CtlFlags, client: ClientStatus | undefined): void {
   print(flags, ClientStatusJson.toJSON(client), () => clientsTable([client]));
 }
 
-const POLICIES: Readonly<Record<string, SlowConsumerPolicy>> = {
-  "drop-oldest": SlowConsumerPolicy.SLOW_CONSUMER_POLICY_DROP_OLDEST,
-  conflate: SlowConsumerPolicy.SLOW_CONSUMER_POLICY_CONFLATE,
-  disconnect: SlowConsumerPolicy.SLOW_CONSUMER_POLICY_DISCONNECT,
-};
-
 /** `--policy` as the request carries it; a bad name is a usage error. */
 function policyOption(name: string | undefined): SlowConsumerPolicy {
   if (name === undefined) {
     return SlowConsumerPolicy.SLOW_CONSUMER_POLICY_UNSPECIFIED;
   }
-  const policy = POLICIES[name];
+  const policy = SLOW_CONSUMER_POLICIES.find((known) => known === name);
   if (policy === undefined) {
     throw new CtlInputError(
       `--policy: ${JSON.stringify(name)} is not one of ` +
-        Object.keys(POLICIES).join(", "),
+        SLOW_CONSUMER_POLICIES.join(", "),
     );
   }
-  return policy;
+  return policyToProto(policy);
 }

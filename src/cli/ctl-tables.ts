@@ -23,10 +23,8 @@ import {
   upstreamSubscriptionStateToJSON,
   type WatchEventsResponse,
 } from "../gen/tributary/v1/control.js";
-import {
-  type SlowConsumerPolicy,
-  slowConsumerPolicyToJSON,
-} from "../gen/tributary/v1/delivery.js";
+import type { SlowConsumerPolicy } from "../gen/tributary/v1/delivery.js";
+import { policyFromProto } from "../serve/index.js";
 
 /** Column gap of the tables. */
 const GAP = "  ";
@@ -186,11 +184,7 @@ function policyColumns(client: ClientStatus): [string, string] {
 }
 
 function policyName(policy: SlowConsumerPolicy | undefined): string {
-  if (policy === undefined) return "-";
-  return slowConsumerPolicyToJSON(policy)
-    .replace("SLOW_CONSUMER_POLICY_", "")
-    .toLowerCase()
-    .replace("_", "-");
+  return policy === undefined ? "-" : (policyFromProto(policy) ?? "-");
 }
 
 /** One row per session on a held pattern: PATTERN CLIENT TRANSPORT ORIGIN. */

@@ -23,7 +23,9 @@ export type {
 export {
   SessionQueue,
   SLOW_CONSUMER,
+  SLOW_CONSUMER_POLICIES,
 } from "./session-queue.js";
+export { policyFromProto, policyToProto } from "./subscription-policies.js";
 export {
   encodeMessageProto,
   encodeNoticeProto,

@@ -18,7 +18,12 @@ import { GapIndex, gapOf, SLOW_CONSUMER } from "./gap-index.js";
  * then drops the oldest message that may be dropped; only when what
  * remains over the limits is all `disconnect` does the session close.
  */
-export type SlowConsumerPolicy = "drop-oldest" | "conflate" | "disconnect";
+export const SLOW_CONSUMER_POLICIES = [
+  "drop-oldest",
+  "conflate",
+  "disconnect",
+] as const;
+export type SlowConsumerPolicy = (typeof SLOW_CONSUMER_POLICIES)[number];
 
 export { SLOW_CONSUMER } from "./gap-index.js";
 

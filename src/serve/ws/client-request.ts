@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { formatPath } from "../../config/index.js";
+import { SLOW_CONSUMER_POLICIES } from "../session-queue.js";
 import { ProtocolError, WsErrorCode } from "./error-codes.js";
 
 /** Longest request id echoed back; longer ones are refused. */
@@ -27,7 +28,7 @@ const subscribeRequest = z.object({
    * The slow-consumer policy of these patterns; the gateway's default
    * when absent. A held pattern subscribed again with a policy takes it.
    */
-  policy: z.enum(["drop-oldest", "conflate", "disconnect"]).optional(),
+  policy: z.enum(SLOW_CONSUMER_POLICIES).optional(),
 });
 
 const unsubscribeRequest = z.object({
