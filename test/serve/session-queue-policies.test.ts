@@ -1,46 +1,18 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import type { Envelope } from "../../src/envelope/index.js";
 import {
   EncodedEnvelope,
-  type QueueItem,
   SessionQueue,
   type SlowConsumerPolicy,
 } from "../../src/serve/index.js";
 import type { GapNotice } from "../../src/topics/index.js";
+import { describeItems, envelope, ManualSink } from "./queue-support.js";
 
 /**
  * The queue with a policy per message, as a session with subscriptions of
  * different policies gives it, and the stalled mode.
  */
-
-function envelope(topic: string, seq: number, key?: string): EncodedEnvelope {
-  const message: Envelope = {
-    topic,
-    seq,
-    epoch: "e1",
-    source: "s",
-    ingestTime: 0,
-    key,
-    data: Buffer.from(`{"n":${seq}}`),
-    contentType: "application/json",
-  };
-  return new EncodedEnvelope(message);
-}
-
-class ManualSink {
-  open = false;
-  readonly written: QueueItem[] = [];
-  overflowed: string | undefined;
-  ready = () => this.open;
-  write = (item: QueueItem) => {
-    this.written.push(item);
-  };
-  overflow = (reason: string) => {
-    this.overflowed = reason;
-  };
-}
 
 /** A queue whose messages take the policy named for their topic. */
 function queueWith(
@@ -48,7 +20,7 @@ function queueWith(
   maxMessages: number,
   stalledMaxMessages = 0,
 ) {
-  const sink = new ManualSink();
+  const sink = new ManualSink(false);
   const queue = new SessionQueue(sink, {
     policy: "drop-oldest",
     policyOf: (message) => policies[message.envelope.topic],
@@ -60,13 +32,7 @@ function queueWith(
 }
 
 function written(sink: ManualSink): string[] {
-  return sink.written.map((item) => {
-    if (item instanceof EncodedEnvelope) {
-      return `${item.envelope.topic}#${item.envelope.seq}`;
-    }
-    const notice = item.notice as GapNotice;
-    return `gap ${notice.topic} ${notice.fromSeq}..${notice.toSeq}`;
-  });
+  return describeItems(sink.written);
 }
 
 function drain(sink: ManualSink, queue: SessionQueue): string[] {

@@ -1,43 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import type { Envelope } from "../../src/envelope/index.js";
 import {
   EncodedEnvelope,
   EncodedNotice,
-  type QueueItem,
   SessionQueue,
   type SlowConsumerPolicy,
 } from "../../src/serve/index.js";
-import type { GapNotice } from "../../src/topics/index.js";
-
-function envelope(topic: string, seq: number, key?: string): EncodedEnvelope {
-  const message: Envelope = {
-    topic,
-    seq,
-    epoch: "e1",
-    source: "s",
-    ingestTime: 0,
-    key,
-    data: Buffer.from(`{"n":${seq}}`),
-    contentType: "application/json",
-  };
-  return new EncodedEnvelope(message);
-}
-
-/** A transport the test opens and closes by hand. */
-class ManualSink {
-  open = true;
-  readonly written: QueueItem[] = [];
-  overflowed: string | undefined;
-  ready = () => this.open;
-  write = (item: QueueItem) => {
-    this.written.push(item);
-  };
-  overflow = (reason: string) => {
-    this.overflowed = reason;
-  };
-}
+import { describeItems, envelope, ManualSink } from "./queue-support.js";
 
 function queueWith(policy: SlowConsumerPolicy, maxMessages = 3) {
   const sink = new ManualSink();
@@ -48,16 +18,6 @@ function queueWith(policy: SlowConsumerPolicy, maxMessages = 3) {
     stalledMaxMessages: 0,
   });
   return { sink, queue };
-}
-
-function describeItems(items: QueueItem[]): string[] {
-  return items.map((item) => {
-    if (item instanceof EncodedEnvelope) {
-      return `${item.envelope.topic}#${item.envelope.seq}`;
-    }
-    const notice = item.notice as GapNotice;
-    return `gap ${notice.topic} ${notice.fromSeq}..${notice.toSeq}`;
-  });
 }
 
 describe("SessionQueue", () => {
