@@ -10,7 +10,7 @@ import {
 } from "../../support/gateway.js";
 import { TestUpstream } from "../../support/upstream.js";
 import { waitFor } from "../../support/wait-for.js";
-import { StreamSubscriber } from "./stream-test-client.js";
+import { coverage, range, StreamSubscriber } from "./stream-test-client.js";
 
 /**
  * Enough data that a subscriber which stops reading fills its HTTP/2
@@ -20,24 +20,6 @@ const MESSAGES = 1500;
 const PAYLOAD = "x".repeat(16 * 1024);
 const CHUNK = 25;
 const MAX_QUEUE = 50;
-
-/** Every seq covered by a message or a gap, in order of arrival. */
-function coverage(subscriber: StreamSubscriber): number[] {
-  const seqs: number[] = [];
-  for (const { event } of subscriber.events) {
-    if (event?.$case === "message") seqs.push(event.value.seq);
-    if (event?.$case === "gap") {
-      for (let n = event.value.fromSeq; n <= event.value.toSeq; n++) {
-        seqs.push(n);
-      }
-    }
-  }
-  return seqs;
-}
-
-function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
-}
 
 describe("a gRPC subscriber that stops reading", () => {
   const upstream = new TestUpstream();

@@ -14,7 +14,7 @@ import {
 import { TestUpstream } from "../../support/upstream.js";
 import { waitFor } from "../../support/wait-for.js";
 import { call, controlClient } from "./grpc-test-client.js";
-import { StreamSubscriber } from "./stream-test-client.js";
+import { coverage, range, StreamSubscriber } from "./stream-test-client.js";
 
 /**
  * Big enough that a subscriber which stops reading fills its HTTP/2
@@ -25,24 +25,6 @@ const PAYLOAD = "x".repeat(16 * 1024);
 const STALL_MS = 300;
 /** The most messages a test sends while waiting for something. */
 const MAX_FEED = 400;
-
-/** Every seq covered by a message or a gap, in order of arrival. */
-function coverage(subscriber: StreamSubscriber): number[] {
-  const seqs: number[] = [];
-  for (const { event } of subscriber.events) {
-    if (event?.$case === "message") seqs.push(event.value.seq);
-    if (event?.$case === "gap") {
-      for (let n = event.value.fromSeq; n <= event.value.toSeq; n++) {
-        seqs.push(n);
-      }
-    }
-  }
-  return seqs;
-}
-
-function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
-}
 
 /** An uneven mix of conflation keys: `c` is rare, `a` and `b` alternate. */
 function keyOf(n: number): string {

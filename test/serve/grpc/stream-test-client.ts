@@ -127,3 +127,22 @@ export class StreamSubscriber {
     this.#client.close();
   }
 }
+
+/** Every seq a subscriber was sent as a message or a gap, in arrival order. */
+export function coverage(subscriber: StreamSubscriber): number[] {
+  const seqs: number[] = [];
+  for (const { event } of subscriber.events) {
+    if (event?.$case === "message") seqs.push(event.value.seq);
+    if (event?.$case === "gap") {
+      for (let n = event.value.fromSeq; n <= event.value.toSeq; n++) {
+        seqs.push(n);
+      }
+    }
+  }
+  return seqs;
+}
+
+/** The integers from `from` to `to`, both included. */
+export function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
