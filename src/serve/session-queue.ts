@@ -239,7 +239,7 @@ export class SessionQueue {
       const next = node.next;
       const superseded =
         node.policy === "conflate" &&
-        this.#byKey.get(conflationKey(node.item as EncodedEnvelope)) !== node;
+        this.#byKey.get(node.key as string) !== node;
       if (superseded) this.#dropMessage(node);
       node = next;
     }
